@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { registerImportCommands } from './import.js';
+import { registerAgingCommands } from './aging.js';
+import { registerKpiCommand } from './kpi.js';
+import { registerServerCommands } from './serve.js';
+import { reportCliError } from './context.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ardesk')
+    .description('Credit and collections workbench: AR ledger, aging and KPIs')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerImportCommands(program);
+  registerAgingCommands(program);
+  registerKpiCommand(program);
+  registerServerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    reportCliError(error);
+  }
+}

@@ -1,0 +1,88 @@
+import pg from 'pg';
+import type { Db, Queryable, QueryResult, SqlParam } from './types.js';
+
+const { Pool, types } = pg;
+
+function typeParser(oid: number): ((value: string) => unknown) | undefined {
+  if (oid === types.builtins.INT8) return (value) => BigInt(value);
+  if (oid === types.builtins.DATE) return (value) => value;
+  if (oid === types.builtins.NUMERIC) return (value) => value;
+  if (oid === types.builtins.TIMESTAMPTZ) return (value) => value;
+  return undefined;
+}
+
+const customTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return typeParser(oid) ?? types.getTypeParser(oid, format);
+  },
+};
+
+function toParams(params: readonly SqlParam[]): unknown[] {
+  return params.map((value) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+}
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(
+      sql: string,
+      params: readonly SqlParam[] = [],
+    ): Promise<QueryResult<Row>> {
+      const result = await client.query({
+        text: sql,
+        values: toParams(params),
+        types: customTypes,
+      });
+      return {
+        rows: result.rows as Row[],
+        affectedRows: result.rowCount ?? 0,
+      };
+    },
+  };
+}
+
+/**
+ * Opens a PostgreSQL server connection pool. With `schema` set, every
+ * connection works in that schema, which is created when missing; the
+ * tests and the benchmark use this to keep runs apart.
+ */
+export async function openPostgres(
+  connectionString: string,
+  schema?: string,
+): Promise<Db> {
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`invalid schema name "${schema}": use a-z, 0-9 and _`);
+  }
+  const pool = new Pool({
+    connectionString,
+    max: 8,
+    options: schema ? `-c search_path=${schema}` : undefined,
+  });
+  if (schema) await pool.query(`create schema if not exists ${schema}`);
+  const base = wrap(pool);
+  return {
+    engine: 'postgres',
+    query: base.query,
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(wrap(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

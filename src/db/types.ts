@@ -1,0 +1,37 @@
+/** A value that can be bound to a SQL parameter on both engines. */
+export type SqlParam =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | readonly string[]
+  | readonly (string | null)[]
+  | readonly number[]
+  | readonly boolean[];
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  affectedRows: number;
+}
+
+/**
+ * The one interface ardesk speaks to a database through. Both engines
+ * return `int8` as `bigint`, `date` as `YYYY-MM-DD` text and `numeric`
+ * as decimal text, so no amount or date passes through a float.
+ */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly SqlParam[],
+  ): Promise<QueryResult<Row>>;
+}
+
+export interface Db extends Queryable {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction; it commits when `work` resolves. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,370 @@
+import type { Queryable } from '../db/types.js';
+import { divideRounded } from '../shared/money.js';
+import { InputError, NotFoundError } from '../shared/errors.js';
+import type { IsoDate } from '../shared/dates.js';
+import type { AllocationInput } from './types.js';
+
+interface ItemState {
+  itemId: bigint;
+  erpKey: string;
+  currency: string;
+  postingDate: IsoDate;
+  amount: bigint;
+  amountLocal: bigint;
+  /** Allocated so far, in the item's own currency, all dates. */
+  allocated: bigint;
+  allocatedLocal: bigint;
+}
+
+async function loadItemStates(
+  db: Queryable,
+  companyId: number,
+  erpKeys: readonly string[],
+): Promise<Map<string, ItemState>> {
+  const result = await db.query<{
+    item_id: bigint;
+    erp_key: string;
+    currency: string;
+    posting_date: string;
+    amount: bigint;
+    amount_local: bigint;
+    allocated: bigint;
+    allocated_local: bigint;
+  }>(
+    `select i.item_id, i.erp_key, i.currency, i.posting_date, i.amount,
+            i.amount_local,
+            coalesce((select sum(case when i.amount > 0 then a.amount else a.credit_amount end)
+                      from allocation a
+                      where a.company_id = i.company_id
+                        and (a.debit_item_id = i.item_id or a.credit_item_id = i.item_id)),
+                     0)::bigint as allocated,
+            coalesce((select sum(case when i.amount > 0 then a.amount_local else a.credit_amount_local end)
+                      from allocation a
+                      where a.company_id = i.company_id
+                        and (a.debit_item_id = i.item_id or a.credit_item_id = i.item_id)),
+                     0)::bigint as allocated_local
+     from open_item i
+     where i.company_id = $1 and i.erp_key = any($2::text[])`,
+    [companyId, [...new Set(erpKeys)]],
+  );
+  return new Map(
+    result.rows.map((row) => [
+      row.erp_key,
+      {
+        itemId: row.item_id,
+        erpKey: row.erp_key,
+        currency: row.currency,
+        postingDate: row.posting_date,
+        amount: row.amount,
+        amountLocal: row.amount_local,
+        allocated: row.allocated,
+        allocatedLocal: row.allocated_local,
+      },
+    ]),
+  );
+}
+
+/**
+ * Local share of an allocation of `amount` against `item`: proportional to
+ * the item's local amount, except that the allocation which clears the
+ * item takes the whole local remainder, so a paid item ends at zero in
+ * both currencies.
+ */
+function localShare(item: ItemState, amount: bigint): bigint {
+  const magnitude = item.amount < 0n ? -item.amount : item.amount;
+  const localMagnitude = item.amountLocal < 0n ? -item.amountLocal : item.amountLocal;
+  if (item.allocated + amount === magnitude) {
+    return localMagnitude - item.allocatedLocal;
+  }
+  return divideRounded(amount * localMagnitude, magnitude);
+}
+
+export interface PreparedAllocation {
+  erpKey: string | null;
+  creditItemId: bigint;
+  debitItemId: bigint;
+  allocationDate: IsoDate;
+  amount: bigint;
+  creditAmount: bigint;
+  amountLocal: bigint;
+  creditAmountLocal: bigint;
+}
+
+/**
+ * Checks allocations against the items they join and computes their
+ * local shares. An allocation must join a debit item to a credit item of
+ * the same currency, be dated on or after both posting dates, and never
+ * take either item past zero.
+ */
+function prepareAllocation(
+  input: AllocationInput,
+  credit: ItemState,
+  debit: ItemState,
+): PreparedAllocation {
+  const label = `allocation ${input.creditErpKey} -> ${input.debitErpKey}`;
+  if (input.amount <= 0n) {
+    throw new InputError(`${label}: amount must be positive`, 'invalid_allocation', 'amount');
+  }
+  if (debit.amount <= 0n || credit.amount >= 0n) {
+    throw new InputError(
+      `${label}: must join a credit item to a debit item`,
+      'invalid_allocation',
+      'item',
+    );
+  }
+  if (credit.currency !== debit.currency) {
+    throw new InputError(
+      `${label}: items are in ${credit.currency} and ${debit.currency}; cross-currency allocation is not supported`,
+      'invalid_allocation',
+      'currency',
+    );
+  }
+  if (input.allocationDate < credit.postingDate || input.allocationDate < debit.postingDate) {
+    throw new InputError(
+      `${label}: dated ${input.allocationDate}, before an item was posted`,
+      'invalid_allocation',
+      'allocationDate',
+    );
+  }
+  if (debit.allocated + input.amount > debit.amount) {
+    throw new InputError(
+      `${label}: ${input.amount} would take debit item ${debit.erpKey} past zero (open ${debit.amount - debit.allocated})`,
+      'overallocation',
+      'amount',
+    );
+  }
+  if (credit.allocated + input.amount > -credit.amount) {
+    throw new InputError(
+      `${label}: ${input.amount} would take credit item ${credit.erpKey} past zero (open ${-credit.amount - credit.allocated})`,
+      'overallocation',
+      'amount',
+    );
+  }
+  const amountLocal = localShare(debit, input.amount);
+  const creditAmountLocal = localShare(credit, input.amount);
+  debit.allocated += input.amount;
+  debit.allocatedLocal += amountLocal;
+  credit.allocated += input.amount;
+  credit.allocatedLocal += creditAmountLocal;
+  return {
+    erpKey: input.erpKey ?? null,
+    creditItemId: credit.itemId,
+    debitItemId: debit.itemId,
+    allocationDate: input.allocationDate,
+    amount: input.amount,
+    creditAmount: input.amount,
+    amountLocal,
+    creditAmountLocal,
+  };
+}
+
+/**
+ * Inserts allocations between items named by source key. Allocations whose
+ * own key is already stored are skipped (repeat imports). Over-allocation
+ * raises, so the caller's transaction rolls back whole.
+ */
+export async function insertAllocations(
+  db: Queryable,
+  companyId: number,
+  allocations: readonly AllocationInput[],
+  importId: bigint | null,
+): Promise<{ inserted: number; skipped: number }> {
+  if (allocations.length === 0) return { inserted: 0, skipped: 0 };
+  const keyed = allocations.filter((allocation) => allocation.erpKey);
+  const existing = new Set<string>();
+  if (keyed.length > 0) {
+    const result = await db.query<{ erp_key: string }>(
+      `select erp_key from allocation where company_id = $1 and erp_key = any($2::text[])`,
+      [companyId, keyed.map((allocation) => allocation.erpKey as string)],
+    );
+    for (const row of result.rows) existing.add(row.erp_key);
+  }
+  const fresh = allocations.filter(
+    (allocation) => !allocation.erpKey || !existing.has(allocation.erpKey),
+  );
+  const states = await loadItemStates(
+    db,
+    companyId,
+    fresh.flatMap((allocation) => [allocation.creditErpKey, allocation.debitErpKey]),
+  );
+  const prepared = fresh.map((allocation) => {
+    const credit = states.get(allocation.creditErpKey);
+    const debit = states.get(allocation.debitErpKey);
+    if (!credit || !debit) {
+      throw new NotFoundError(
+        `allocation ${allocation.creditErpKey} -> ${allocation.debitErpKey}: item ${credit ? allocation.debitErpKey : allocation.creditErpKey} not found`,
+        'item',
+      );
+    }
+    return prepareAllocation(allocation, credit, debit);
+  });
+  await writeAllocations(db, companyId, prepared, importId);
+  return { inserted: prepared.length, skipped: allocations.length - prepared.length };
+}
+
+async function writeAllocations(
+  db: Queryable,
+  companyId: number,
+  prepared: readonly PreparedAllocation[],
+  importId: bigint | null,
+): Promise<void> {
+  const batchSize = 10_000;
+  for (let start = 0; start < prepared.length; start += batchSize) {
+    const batch = prepared.slice(start, start + batchSize);
+    await db.query(
+      `insert into allocation (company_id, allocation_id, credit_item_id,
+         debit_item_id, allocation_date, amount, credit_amount, amount_local,
+         credit_amount_local, erp_key, import_id)
+       select $1, nextval('allocation_id_seq'), t.*, $10::bigint
+       from unnest($2::bigint[], $3::bigint[], $4::date[], $5::bigint[],
+                   $6::bigint[], $7::bigint[], $8::bigint[], $9::text[]) as t`,
+      [
+        companyId,
+        batch.map((row) => row.creditItemId.toString()),
+        batch.map((row) => row.debitItemId.toString()),
+        batch.map((row) => row.allocationDate),
+        batch.map((row) => row.amount.toString()),
+        batch.map((row) => row.creditAmount.toString()),
+        batch.map((row) => row.amountLocal.toString()),
+        batch.map((row) => row.creditAmountLocal.toString()),
+        batch.map((row) => row.erpKey),
+        importId,
+      ],
+    );
+  }
+}
+
+/**
+ * Allocates `amount` of a credit item to a debit item on a date. Runs its
+ * checks and the insert on the caller's connection; call it inside a
+ * transaction when other writes must go with it.
+ */
+export async function allocate(
+  db: Queryable,
+  companyId: number,
+  input: AllocationInput,
+): Promise<bigint> {
+  const states = await loadItemStates(db, companyId, [input.creditErpKey, input.debitErpKey]);
+  const credit = states.get(input.creditErpKey);
+  const debit = states.get(input.debitErpKey);
+  if (!credit || !debit) {
+    throw new NotFoundError(
+      `item ${credit ? input.debitErpKey : input.creditErpKey} not found`,
+      'item',
+    );
+  }
+  const prepared = prepareAllocation(input, credit, debit);
+  await checkPeakAllocated(db, companyId, debit, input.allocationDate, input.amount);
+  await checkPeakAllocated(db, companyId, credit, input.allocationDate, input.amount);
+  const result = await db.query<{ allocation_id: bigint }>(
+    `insert into allocation (company_id, allocation_id, credit_item_id,
+       debit_item_id, allocation_date, amount, credit_amount, amount_local,
+       credit_amount_local, erp_key)
+     values ($1, nextval('allocation_id_seq'), $2, $3, $4, $5, $6, $7, $8, $9)
+     returning allocation_id`,
+    [
+      companyId,
+      prepared.creditItemId,
+      prepared.debitItemId,
+      prepared.allocationDate,
+      prepared.amount,
+      prepared.creditAmount,
+      prepared.amountLocal,
+      prepared.creditAmountLocal,
+      prepared.erpKey,
+    ],
+  );
+  return result.rows[0]!.allocation_id;
+}
+
+/**
+ * Rejects an allocation dated `date` that would overdraw `item` on some
+ * later day. The net total can be within the amount while an earlier day is
+ * not: an allocation dated before another one's reversal counts twice
+ * until the reversal date.
+ */
+async function checkPeakAllocated(
+  db: Queryable,
+  companyId: number,
+  item: ItemState,
+  date: IsoDate,
+  amount: bigint,
+): Promise<void> {
+  const side = item.amount > 0n ? 'debit_item_id' : 'credit_item_id';
+  const column = item.amount > 0n ? 'amount' : 'credit_amount';
+  const result = await db.query<{ peak: bigint }>(
+    `with per_day as (
+       select allocation_date, sum(${column}) as total from allocation
+       where company_id = $1 and ${side} = $2 group by allocation_date),
+     running as (
+       select allocation_date, sum(total) over (order by allocation_date) as cumulative
+       from per_day)
+     select greatest(
+       coalesce((select cumulative from running where allocation_date <= $3
+                 order by allocation_date desc limit 1), 0),
+       coalesce((select max(cumulative) from running where allocation_date > $3), 0)
+     )::bigint as peak`,
+    [companyId, item.itemId, date],
+  );
+  const peak = result.rows[0]?.peak ?? 0n;
+  const magnitude = item.amount < 0n ? -item.amount : item.amount;
+  if (peak + amount > magnitude) {
+    throw new InputError(
+      `allocation of ${amount} on ${date} would take item ${item.erpKey} past zero on a later day`,
+      'overallocation',
+      'amount',
+    );
+  }
+}
+
+/**
+ * Reverses an allocation with a new, negated allocation dated `date`, so
+ * both items reopen from that date while every earlier as-of balance stays
+ * as it was. An allocation is reversed at most once.
+ */
+export async function reverseAllocation(
+  db: Queryable,
+  companyId: number,
+  allocationId: bigint,
+  date: IsoDate,
+  reason: string,
+): Promise<bigint> {
+  const original = await db.query<{
+    allocation_date: string;
+    amount: bigint;
+    reverses_allocation_id: bigint | null;
+  }>(
+    `select allocation_date, amount, reverses_allocation_id from allocation
+     where company_id = $1 and allocation_id = $2`,
+    [companyId, allocationId],
+  );
+  const row = original.rows[0];
+  if (!row) throw new NotFoundError(`allocation ${allocationId} not found`, 'allocation');
+  if (row.reverses_allocation_id !== null || row.amount < 0n) {
+    throw new InputError(`allocation ${allocationId} is itself a reversal`, 'invalid_reversal', 'allocation');
+  }
+  if (date < row.allocation_date) {
+    throw new InputError(
+      `reversal date ${date} is before the allocation date ${row.allocation_date}`,
+      'invalid_reversal',
+      'date',
+    );
+  }
+  const result = await db.query<{ allocation_id: bigint }>(
+    `insert into allocation (company_id, allocation_id, credit_item_id,
+       debit_item_id, allocation_date, amount, credit_amount, amount_local,
+       credit_amount_local, reverses_allocation_id, reason)
+     select company_id, nextval('allocation_id_seq'), credit_item_id,
+       debit_item_id, $3, -amount, -credit_amount, -amount_local,
+       -credit_amount_local, allocation_id, $4
+     from allocation where company_id = $1 and allocation_id = $2
+     returning allocation_id`,
+    [companyId, allocationId, date, reason],
+  ).catch((error: unknown) => {
+    if (String(error).includes('allocation_reversal_once')) {
+      throw new InputError(`allocation ${allocationId} is already reversed`, 'invalid_reversal', 'allocation');
+    }
+    throw error;
+  });
+  return result.rows[0]!.allocation_id;
+}

@@ -1,0 +1,95 @@
+import type { Db } from '../db/types.js';
+import { ensureCompany, type CompanyInput } from './companies.js';
+import { ensureCustomers } from './customers.js';
+import { insertItems } from './items.js';
+import { insertAllocations } from './allocations.js';
+import type { AllocationInput, CustomerInput, OpenItemInput } from './types.js';
+
+/** What a parser hands to the ledger: one company's rows of one file. */
+export interface ParsedLedger {
+  company: CompanyInput;
+  customers: CustomerInput[];
+  items: OpenItemInput[];
+  allocations: AllocationInput[];
+  rowCount: number;
+}
+
+export interface ImportSource {
+  kind: string;
+  file: string;
+  sha256: string;
+}
+
+export interface ImportResult {
+  companyCode: string;
+  importId: bigint | null;
+  rows: number;
+  itemsInserted: number;
+  itemsSkipped: number;
+  allocationsInserted: number;
+  allocationsSkipped: number;
+}
+
+export type ImportProgress = (stage: string, done: number, total: number) => void;
+
+/**
+ * Writes parsed ledgers in one transaction: all companies, customers,
+ * items and allocations of the file, or nothing. Rows already imported are
+ * skipped by their source keys, so importing a file twice changes nothing.
+ */
+export async function applyImport(
+  db: Db,
+  source: ImportSource,
+  ledgers: readonly ParsedLedger[],
+  progress: ImportProgress = () => {},
+): Promise<ImportResult[]> {
+  return db.transaction(async (tx) => {
+    const results: ImportResult[] = [];
+    for (const ledger of ledgers) {
+      const company = await ensureCompany(tx, ledger.company);
+      const importIdRow = await tx.query<{ id: bigint }>(
+        `select nextval('import_id_seq')::bigint as id`,
+      );
+      const importId = importIdRow.rows[0]!.id;
+      progress('customers', 0, ledger.items.length);
+      const customerIds = await ensureCustomers(tx, company.companyId, ledger.customers);
+      progress('items', 0, ledger.items.length);
+      const items = await insertItems(tx, company, customerIds, ledger.items, importId);
+      progress('allocations', ledger.items.length, ledger.items.length);
+      const allocations = await insertAllocations(
+        tx,
+        company.companyId,
+        ledger.allocations,
+        importId,
+      );
+      const wroteSomething = items.inserted > 0 || allocations.inserted > 0;
+      if (wroteSomething) {
+        await tx.query(
+          `insert into import_batch (company_id, import_id, source_kind,
+             source_file, file_sha256, row_count, item_count, allocation_count)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [
+            company.companyId,
+            importId,
+            source.kind,
+            source.file,
+            source.sha256,
+            ledger.rowCount,
+            items.inserted,
+            allocations.inserted,
+          ],
+        );
+      }
+      results.push({
+        companyCode: company.code,
+        importId: wroteSomething ? importId : null,
+        rows: ledger.rowCount,
+        itemsInserted: items.inserted,
+        itemsSkipped: items.skipped,
+        allocationsInserted: allocations.inserted,
+        allocationsSkipped: allocations.skipped,
+      });
+    }
+    return results;
+  });
+}

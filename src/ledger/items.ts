@@ -1,0 +1,127 @@
+import type { Queryable } from '../db/types.js';
+import { convertAmount } from '../shared/money.js';
+import { InputError } from '../shared/errors.js';
+import { findFxRate, loadCurrencyExponents } from './currencies.js';
+import type { Company, OpenItemInput } from './types.js';
+
+const batchSize = 10_000;
+
+export interface InsertItemsResult {
+  inserted: number;
+  skipped: number;
+}
+
+/**
+ * Computes the local amount of each item: given, equal to the amount in
+ * the company currency, or converted at the rate dated on or before the
+ * posting date, rounded half away from zero.
+ */
+async function localAmounts(
+  db: Queryable,
+  company: Company,
+  items: readonly OpenItemInput[],
+): Promise<{ amountLocal: bigint; fxRate: string }[]> {
+  const exponents = await loadCurrencyExponents(db);
+  const rateCache = new Map<string, string | null>();
+  const results: { amountLocal: bigint; fxRate: string }[] = [];
+  for (const item of items) {
+    if (item.currency === company.currency) {
+      results.push({ amountLocal: item.amountLocal ?? item.amount, fxRate: '1' });
+      continue;
+    }
+    if (item.amountLocal !== undefined) {
+      results.push({ amountLocal: item.amountLocal, fxRate: item.fxRate ?? '0' });
+      continue;
+    }
+    const cacheKey = `${item.currency}:${item.postingDate}`;
+    let rate = item.fxRate ?? rateCache.get(cacheKey);
+    if (rate === undefined) {
+      rate = await findFxRate(db, item.currency, company.currency, item.postingDate);
+      rateCache.set(cacheKey, rate);
+    }
+    if (rate === null) {
+      throw new InputError(
+        `no ${item.currency}/${company.currency} rate on or before ${item.postingDate} for item ${item.erpKey}`,
+        'missing_fx_rate',
+        'currency',
+      );
+    }
+    const fromExponent = exponents.get(item.currency);
+    if (fromExponent === undefined) {
+      throw new InputError(`unknown currency "${item.currency}"`, 'invalid_currency', 'currency');
+    }
+    results.push({
+      amountLocal: convertAmount(item.amount, rate, fromExponent, company.currencyExponent),
+      fxRate: rate,
+    });
+  }
+  return results;
+}
+
+/**
+ * Inserts open items in batches. An item whose source key the company
+ * already holds is skipped, which makes a repeated import change nothing.
+ * The caller runs this inside its import transaction.
+ */
+export async function insertItems(
+  db: Queryable,
+  company: Company,
+  customerIds: ReadonlyMap<string, bigint>,
+  items: readonly OpenItemInput[],
+  importId: bigint | null,
+): Promise<InsertItemsResult> {
+  const locals = await localAmounts(db, company, items);
+  let inserted = 0;
+  for (let start = 0; start < items.length; start += batchSize) {
+    const batch = items.slice(start, start + batchSize);
+    const batchLocals = locals.slice(start, start + batchSize);
+    const customer = batch.map((item) => {
+      const id = customerIds.get(item.customerNumber);
+      if (id === undefined) {
+        throw new Error(`customer ${item.customerNumber} was not created before its items`);
+      }
+      return id.toString();
+    });
+    const inserts = await db.query(
+      `insert into open_item (company_id, item_id, customer_id, kind,
+         document_number, erp_key, instalment, document_date, posting_date,
+         due_date, currency, amount, amount_local, fx_rate, disputed,
+         payment_terms, reference, import_id, source_line)
+       select $1, nextval('item_id_seq'), customer_id, kind, document_number,
+         erp_key, instalment, document_date, posting_date, due_date, currency,
+         amount, amount_local, fx_rate, disputed, payment_terms, reference,
+         $17::bigint, source_line
+       from unnest($2::bigint[], $3::text[], $4::text[], $5::text[],
+                   $6::smallint[], $7::date[], $8::date[], $9::date[],
+                   $10::text[], $11::bigint[], $12::bigint[], $13::numeric[],
+                   $14::boolean[], $15::text[], $16::text[], $18::integer[])
+         as t(customer_id, kind, document_number, erp_key, instalment,
+              document_date, posting_date, due_date, currency, amount,
+              amount_local, fx_rate, disputed, payment_terms, reference,
+              source_line)
+       on conflict (company_id, erp_key) do nothing`,
+      [
+        company.companyId,
+        customer,
+        batch.map((item) => item.kind),
+        batch.map((item) => item.documentNumber),
+        batch.map((item) => item.erpKey),
+        batch.map((item) => String(item.instalment ?? 1)),
+        batch.map((item) => item.documentDate),
+        batch.map((item) => item.postingDate),
+        batch.map((item) => item.dueDate),
+        batch.map((item) => item.currency),
+        batch.map((item) => item.amount.toString()),
+        batchLocals.map((local) => local.amountLocal.toString()),
+        batchLocals.map((local) => local.fxRate),
+        batch.map((item) => item.disputed ?? false),
+        batch.map((item) => item.paymentTerms ?? null),
+        batch.map((item) => item.reference ?? null),
+        importId,
+        batch.map((item) => (item.sourceLine == null ? null : String(item.sourceLine))),
+      ],
+    );
+    inserted += inserts.affectedRows;
+  }
+  return { inserted, skipped: items.length - inserted };
+}
