@@ -3,6 +3,7 @@ import { registerImportCommands } from './import.js';
 import { registerAgingCommands } from './aging.js';
 import { registerKpiCommand } from './kpi.js';
 import { registerServerCommands } from './serve.js';
+import { registerDemoCommand } from './demo.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerAgingCommands(program);
   registerKpiCommand(program);
   registerServerCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 
