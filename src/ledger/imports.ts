@@ -3,6 +3,7 @@ import { ensureCompany, type CompanyInput } from './companies.js';
 import { ensureCustomers } from './customers.js';
 import { insertItems } from './items.js';
 import { insertAllocations } from './allocations.js';
+import { allocateToInstalments, expandInstalments } from './payment-terms.js';
 import type { AllocationInput, CustomerInput, OpenItemInput } from './types.js';
 
 /** What a parser hands to the ledger: one company's rows of one file. */
@@ -53,13 +54,18 @@ export async function applyImport(
       const importId = importIdRow.rows[0]!.id;
       progress('customers', 0, ledger.items.length);
       const customerIds = await ensureCustomers(tx, company.companyId, ledger.customers);
+      const expandedItems = await expandInstalments(tx, company.code, ledger.items);
+      const expandedAllocations =
+        expandedItems === ledger.items
+          ? ledger.allocations
+          : allocateToInstalments(expandedItems, ledger.allocations);
       progress('items', 0, ledger.items.length);
-      const items = await insertItems(tx, company, customerIds, ledger.items, importId);
+      const items = await insertItems(tx, company, customerIds, expandedItems, importId);
       progress('allocations', ledger.items.length, ledger.items.length);
       const allocations = await insertAllocations(
         tx,
         company.companyId,
-        ledger.allocations,
+        expandedAllocations,
         importId,
       );
       const wroteSomething = items.inserted > 0 || allocations.inserted > 0;

@@ -6,3 +6,4 @@ export * from './items.js';
 export * from './allocations.js';
 export * from './balances.js';
 export * from './imports.js';
+export * from './payment-terms.js';
