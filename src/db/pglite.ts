@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult, SqlParam } from './types.js';
 
@@ -28,13 +29,56 @@ function wrap(target: PgliteLike): Queryable {
   };
 }
 
+/** Returns whether a process with this id is running. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data folder's lock file. PGlite serves one process at a time,
+ * and a second process writing the same folder would corrupt it, so a live
+ * holder is an error; a lock left by a dead process is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = join(dataDir, 'ardesk.lock');
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    if (holder !== process.pid && Number.isInteger(holder) && isRunning(holder)) {
+      throw new Error(
+        `the database in ${dataDir} is in use by process ${holder}; stop it ` +
+          '(for example a running `ardesk serve`) or use its HTTP API',
+      );
+    }
+    writeFileSync(lockFile, String(process.pid));
+  }
+  return () => rmSync(lockFile, { force: true });
+}
+
 /**
  * Opens the embedded engine. `dataDir` undefined keeps the database in
  * memory, which the tests use.
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, { parsers });
+  let unlock = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir, { parsers });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const base = wrap(pglite);
   return {
     engine: 'pglite',
@@ -46,7 +90,11 @@ export async function openPglite(dataDir?: string): Promise<Db> {
       await pglite.exec(sql);
     },
     async close() {
-      await pglite.close();
+      try {
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }
