@@ -103,3 +103,19 @@ export async function listCustomers(
     creditSegment: row.credit_segment as string | null,
   }));
 }
+
+/** Counts a company's customers that `listCustomers` would page through. */
+export async function countCustomers(
+  db: Queryable,
+  companyId: number,
+  options: { search?: string } = {},
+): Promise<number> {
+  const result = await db.query<{ count: bigint }>(
+    `select count(*)::bigint as count
+     from customer
+     where company_id = $1
+       and ($2::text is null or customer_number ilike $2 or name ilike $2)`,
+    [companyId, options.search ? `%${options.search}%` : null],
+  );
+  return Number(result.rows[0]?.count ?? 0n);
+}
