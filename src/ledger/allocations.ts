@@ -4,7 +4,8 @@ import { InputError, NotFoundError } from '../shared/errors.js';
 import type { IsoDate } from '../shared/dates.js';
 import type { AllocationInput } from './types.js';
 
-interface ItemState {
+/** An item as the allocation checks see it. */
+export interface ItemState {
   itemId: bigint;
   erpKey: string;
   currency: string;
@@ -168,6 +169,7 @@ export async function insertAllocations(
   companyId: number,
   allocations: readonly AllocationInput[],
   importId: bigint | null,
+  knownStates: ReadonlyMap<string, ItemState> = new Map(),
 ): Promise<{ inserted: number; skipped: number }> {
   if (allocations.length === 0) return { inserted: 0, skipped: 0 };
   const keyed = allocations.filter((allocation) => allocation.erpKey);
@@ -182,11 +184,15 @@ export async function insertAllocations(
   const fresh = allocations.filter(
     (allocation) => !allocation.erpKey || !existing.has(allocation.erpKey),
   );
-  const states = await loadItemStates(
-    db,
-    companyId,
-    fresh.flatMap((allocation) => [allocation.creditErpKey, allocation.debitErpKey]),
-  );
+  const unknownKeys = fresh
+    .flatMap((allocation) => [allocation.creditErpKey, allocation.debitErpKey])
+    .filter((key) => !knownStates.has(key));
+  const states = new Map(knownStates);
+  if (unknownKeys.length > 0) {
+    for (const [key, state] of await loadItemStates(db, companyId, unknownKeys)) {
+      states.set(key, state);
+    }
+  }
   const prepared = fresh.map((allocation) => {
     const credit = states.get(allocation.creditErpKey);
     const debit = states.get(allocation.debitErpKey);

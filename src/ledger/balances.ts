@@ -5,7 +5,9 @@ import type { IsoDate } from '../shared/dates.js';
  * SQL for the open amount of every item as of `$asOfParam`: the amount
  * minus allocations dated on or before that day, for items posted on or
  * before it. Aging, balances and snapshots all start from this set, so
- * they cannot disagree.
+ * they cannot disagree. The sums are cast back to bigint so the open
+ * amounts stay bigint: PostgreSQL's sum(bigint) returns numeric, and
+ * numeric arithmetic on every item row is slower than bigint arithmetic.
  */
 export function openItemsAsOfSql(companyParam: string, asOfParam: string): string {
   return `
@@ -16,13 +18,14 @@ export function openItemsAsOfSql(companyParam: string, asOfParam: string): strin
            i.amount_local - coalesce(d.allocated_local, 0) + coalesce(c.allocated_local, 0) as open_amount_local
     from open_item i
     left join (
-      select debit_item_id, sum(amount) as allocated, sum(amount_local) as allocated_local
+      select debit_item_id, sum(amount)::bigint as allocated, sum(amount_local)::bigint as allocated_local
       from allocation
       where company_id = ${companyParam} and allocation_date <= ${asOfParam}
       group by debit_item_id
     ) d on d.debit_item_id = i.item_id
     left join (
-      select credit_item_id, sum(credit_amount) as allocated, sum(credit_amount_local) as allocated_local
+      select credit_item_id, sum(credit_amount)::bigint as allocated,
+             sum(credit_amount_local)::bigint as allocated_local
       from allocation
       where company_id = ${companyParam} and allocation_date <= ${asOfParam}
       group by credit_item_id

@@ -44,7 +44,7 @@ export async function applyImport(
   ledgers: readonly ParsedLedger[],
   progress: ImportProgress = () => {},
 ): Promise<ImportResult[]> {
-  return db.transaction(async (tx) => {
+  const imported = await db.transaction(async (tx) => {
     const results: ImportResult[] = [];
     for (const ledger of ledgers) {
       const company = await ensureCompany(tx, ledger.company);
@@ -67,6 +67,7 @@ export async function applyImport(
         company.companyId,
         expandedAllocations,
         importId,
+        items.insertedStates,
       );
       const wroteSomething = items.inserted > 0 || allocations.inserted > 0;
       if (wroteSomething) {
@@ -98,4 +99,11 @@ export async function applyImport(
     }
     return results;
   });
+  if (imported.some((result) => result.importId !== null)) {
+    // PGlite has no autovacuum, so without fresh statistics the planner
+    // keeps estimating an empty ledger and picks nested loops that make
+    // as-of reports over the new rows quadratic.
+    await db.exec('analyze open_item, allocation, customer');
+  }
+  return imported;
 }

@@ -3,12 +3,18 @@ import { convertAmount } from '../shared/money.js';
 import { InputError } from '../shared/errors.js';
 import { findFxRate, loadCurrencyExponents } from './currencies.js';
 import type { Company, OpenItemInput } from './types.js';
+import type { ItemState } from './allocations.js';
 
 const batchSize = 10_000;
 
 export interface InsertItemsResult {
   inserted: number;
   skipped: number;
+  /**
+   * State of every item this call inserted, by source key, so that the
+   * allocations of the same import need not read them back.
+   */
+  insertedStates: Map<string, ItemState>;
 }
 
 /**
@@ -72,6 +78,7 @@ export async function insertItems(
 ): Promise<InsertItemsResult> {
   const locals = await localAmounts(db, company, items);
   let inserted = 0;
+  const insertedStates = new Map<string, ItemState>();
   for (let start = 0; start < items.length; start += batchSize) {
     const batch = items.slice(start, start + batchSize);
     const batchLocals = locals.slice(start, start + batchSize);
@@ -82,7 +89,7 @@ export async function insertItems(
       }
       return id.toString();
     });
-    const inserts = await db.query(
+    const inserts = await db.query<{ item_id: bigint; erp_key: string }>(
       `insert into open_item (company_id, item_id, customer_id, kind,
          document_number, erp_key, instalment, document_date, posting_date,
          due_date, currency, amount, amount_local, fx_rate, disputed,
@@ -99,7 +106,8 @@ export async function insertItems(
               document_date, posting_date, due_date, currency, amount,
               amount_local, fx_rate, disputed, payment_terms, reference,
               source_line)
-       on conflict (company_id, erp_key) do nothing`,
+       on conflict (company_id, erp_key) do nothing
+       returning item_id, erp_key`,
       [
         company.companyId,
         customer,
@@ -121,7 +129,22 @@ export async function insertItems(
         batch.map((item) => (item.sourceLine == null ? null : String(item.sourceLine))),
       ],
     );
-    inserted += inserts.affectedRows;
+    inserted += inserts.rows.length;
+    const indexByKey = new Map(batch.map((item, index) => [item.erpKey, index]));
+    for (const row of inserts.rows) {
+      const index = indexByKey.get(row.erp_key)!;
+      const item = batch[index]!;
+      insertedStates.set(row.erp_key, {
+        itemId: row.item_id,
+        erpKey: row.erp_key,
+        currency: item.currency,
+        postingDate: item.postingDate,
+        amount: item.amount,
+        amountLocal: batchLocals[index]!.amountLocal,
+        allocated: 0n,
+        allocatedLocal: 0n,
+      });
+    }
   }
-  return { inserted, skipped: items.length - inserted };
+  return { inserted, skipped: items.length - inserted, insertedStates };
 }
