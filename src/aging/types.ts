@@ -26,6 +26,12 @@ export interface AgingRequest {
   bucketLimits: readonly number[];
   /** Local: company currency. Transaction: each item's own currency. */
   currency: 'local' | 'transaction';
+  /**
+   * Age open credit items (unapplied payments, open credit notes) by their
+   * own dates. When false or undefined they go to a last "Unapplied
+   * credits" column instead.
+   */
+  ageCredits?: boolean;
 }
 
 export interface AgingBucket {
@@ -58,10 +64,49 @@ export interface AgingReport {
   asOf: IsoDate;
   basis: AgingBasis;
   groupBy: AgingGrouping;
-  /** The currency code of every amount, or "transaction". */
+  /**
+   * The currency code of every amount; "local" when the companies keep
+   * their books in different currencies; "transaction" in that mode.
+   */
   currency: string;
   buckets: AgingBucket[];
   rows: AgingRow[];
   /** One total per currency; a single entry unless currency is "transaction". */
   totals: AgingTotal[];
+}
+
+/** One open item behind an aging row or bucket (the drill-down). */
+export interface AgingItem {
+  companyCode: string;
+  itemId: bigint;
+  customerNumber: string;
+  customerName: string;
+  /** The item's grouping key in the request that selected it. */
+  key: string;
+  kind: string;
+  documentNumber: string;
+  documentDate: IsoDate;
+  postingDate: IsoDate;
+  dueDate: IsoDate;
+  /** As-of date minus the due date, or minus the document date on that basis. */
+  daysPastDue: number;
+  currency: string;
+  exponent: number;
+  /** Open amount in the item's currency, signed (credits negative). */
+  openAmount: bigint;
+  localCurrency: string;
+  localExponent: number;
+  openAmountLocal: bigint;
+  /** Index into the report's buckets. */
+  bucket: number;
+  disputed: boolean;
+}
+
+/**
+ * The aging computation behind every aging report. The first engine runs
+ * set-based SQL; another (such as an in-memory columnar one) can replace
+ * it without changing callers.
+ */
+export interface AgingEngine {
+  report(request: AgingRequest): Promise<AgingReport>;
 }

@@ -1,0 +1,301 @@
+/**
+ * SQL text shared by the aging report, the drill-down and the snapshots.
+ * Every statement binds the as-of date as $1. Company ids, codes and
+ * currencies and the bucket limits are checked values written into the
+ * SQL as literals:
+ * - Each company's open items come from a union branch of their own with
+ *   `company_id = <id>`. With `company_id = any(array)`, PostgreSQL 15
+ *   chose hash aggregates over the allocations that spilled to disk in
+ *   place of index-ordered group aggregates. In a one-off measurement
+ *   (1,000,000 items, 2 cores) a report over two companies then ran 1.6
+ *   to 1.8 times as long as over the larger company alone.
+ * - A company's code and currency come from a CASE on company_id, not a
+ *   join with the company table, whose stale row estimates led the
+ *   planner to run the whole aggregation once per company row.
+ * - Each bucket test is a plain integer comparison.
+ */
+import { openItemsAsOfSql } from '../ledger/balances.js';
+import type { AgingBasis, AgingGrouping } from './types.js';
+
+/** The company columns the SQL needs. */
+export interface SqlCompany {
+  companyId: number;
+  code: string;
+  currency: string;
+}
+
+export interface AgingSqlOptions {
+  companies: readonly SqlCompany[];
+  basis: AgingBasis;
+  groupBy: AgingGrouping;
+  currency: 'local' | 'transaction';
+  ageCredits: boolean;
+  /** Checked, ascending whole days. */
+  bucketLimits: readonly number[];
+}
+
+/** Returns the index of the unapplied credits column, after the aged buckets. */
+export function unappliedBucketIndex(limitCount: number): number {
+  return limitCount + 1;
+}
+
+/** Returns the column name of bucket `index` in the pivoted report query. */
+export function bucketColumn(index: number): string {
+  return `b${index}`;
+}
+
+/** Returns the numbers unchanged after checking that each is a whole number, safe to write into SQL. */
+function integers(values: readonly number[]): number[] {
+  return values.map((value) => {
+    if (!Number.isInteger(value)) throw new RangeError(`${value} is not a whole number`);
+    return value;
+  });
+}
+
+/** Quotes text as a SQL string literal (standard_conforming_strings is on by default since PostgreSQL 9.1). */
+function textLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Builds one condition per bucket on an item's `days` (days past due, or
+ * age on the document basis) and `is_credit`. Bucket i contains ages
+ * above limit i-1 and at most limit i, and the last aged bucket has no
+ * upper limit. Open credit items go to the unapplied column unless
+ * credits are aged.
+ */
+export function bucketConditions(limits: readonly number[], ageCredits: boolean): string[] {
+  const days = integers(limits);
+  const aged = ageCredits ? '' : 'not is_credit and ';
+  const conditions = [`${aged}days <= ${days[0]}`];
+  for (let index = 1; index < days.length; index++) {
+    conditions.push(`${aged}days > ${days[index - 1]} and days <= ${days[index]}`);
+  }
+  conditions.push(`${aged}days > ${days[days.length - 1]}`);
+  if (!ageCredits) conditions.push('is_credit');
+  return conditions;
+}
+
+/**
+ * Builds an item's bucket index as one CASE expression, with the same
+ * buckets as bucketConditions. Open credit items get `unappliedIndex`
+ * when credits are not aged.
+ */
+export function bucketIndexSql(limits: readonly number[], ageCredits: boolean, unappliedIndex: number): string {
+  const days = integers(limits);
+  const branches = days.map((limit, index) => `when days <= ${limit} then ${index}`);
+  const credit = ageCredits ? '' : `when is_credit then ${unappliedIndex} `;
+  return `case ${credit}${branches.join(' ')} else ${days.length} end`;
+}
+
+/** Returns the column a report sums: the local or the transaction amount. */
+export function amountColumn(currency: 'local' | 'transaction'): string {
+  return currency === 'local' ? 'open_amount_local' : 'open_amount';
+}
+
+/**
+ * Selects every item posted by $1 in the companies with its open amounts
+ * as of $1 (the ledger's one definition), `days` by the basis and
+ * `is_credit`, one union branch per company. Closed items are included
+ * with open amounts of 0.
+ */
+export function openItemsSql(basis: AgingBasis, companyIds: readonly number[]): string {
+  const dateColumn = basis === 'due' ? 'o.due_date' : 'o.document_date';
+  // No company: one branch that matches nothing keeps the columns.
+  const ids = companyIds.length > 0 ? integers(companyIds).map(String) : ['null::integer'];
+  return ids
+    .map(
+      (id) => `
+    select o.*, o.amount < 0 as is_credit, $1::date - ${dateColumn} as days
+    from (${openItemsAsOfSql(id, '$1::date')}) o`,
+    )
+    .join('\n    union all');
+}
+
+/** Builds `case <column> when <id> then '<value>' ... end` over the companies. */
+function perCompanySql(
+  column: string,
+  companies: readonly SqlCompany[],
+  value: (company: SqlCompany) => string,
+): string {
+  if (companies.length === 0) return 'null::text';
+  const branches = companies.map(
+    (company) => `when ${integers([company.companyId])[0]} then ${textLiteral(value(company))}`,
+  );
+  return `(case ${column} ${branches.join(' ')} end)`;
+}
+
+function keySql(options: AgingSqlOptions): string {
+  switch (options.groupBy) {
+    case 'customer':
+      return 'c.customer_number';
+    case 'group':
+      return 'coalesce(c.group_number, c.customer_number)';
+    case 'country':
+      return "coalesce(c.country, '')";
+    case 'region':
+      return "coalesce(c.region, '')";
+    case 'collector':
+      return "coalesce(c.collector, '')";
+    case 'currency':
+      return 'p.item_currency';
+    case 'company':
+      return perCompanySql('p.company_id', options.companies, (company) => company.code);
+  }
+}
+
+/** Tells whether rows split by item currency before they are grouped by key. */
+function splitsByItemCurrency(options: AgingSqlOptions): boolean {
+  return options.currency === 'transaction' || options.groupBy === 'currency';
+}
+
+/**
+ * Returns the currency expression of a report row. In local mode with one
+ * company every row is in that company's currency, which the caller fills
+ * in.
+ */
+function rowCurrencySql(options: AgingSqlOptions): string {
+  if (options.currency === 'transaction') return 'p.item_currency';
+  if (options.companies.length === 1) return 'null::text';
+  return perCompanySql('p.company_id', options.companies, (company) => company.currency);
+}
+
+/**
+ * Sums per company, customer and (where rows need it) item currency, one
+ * column per bucket. Summing before the customer join means the join and
+ * the text grouping see one row per customer instead of one per item.
+ */
+function perCustomerSql(options: AgingSqlOptions): string {
+  const amount = amountColumn(options.currency);
+  const sums = bucketConditions(options.bucketLimits, options.ageCredits).map(
+    (condition, index) =>
+      `coalesce(sum(${amount}) filter (where ${condition}), 0)::bigint as ${bucketColumn(index)}`,
+  );
+  const keys = ['company_id', 'customer_id', ...(splitsByItemCurrency(options) ? ['currency'] : [])];
+  const selected = keys.map((key) => (key === 'currency' ? 'currency::text as item_currency' : key));
+  return `
+    select ${selected.join(', ')},
+           ${sums.join(',\n           ')},
+           sum(${amount})::bigint as total,
+           count(*)::integer as item_count
+    from (${openItemsSql(options.basis, options.companies.map((company) => company.companyId))}) o
+    where ${amount} <> 0
+    group by ${keys.join(', ')}`;
+}
+
+/**
+ * Returns the lookup of a report row's name from its key `g.key`: a
+ * group's head customer (the customer whose number is the group number),
+ * or the company or currency name.
+ */
+function nameLookupSql(options: AgingSqlOptions): string | null {
+  const ids = integers(options.companies.map((company) => company.companyId));
+  switch (options.groupBy) {
+    case 'group':
+      return `(select min(x.name) from customer x
+               where x.company_id in (${ids.length > 0 ? ids.join(', ') : 'null'})
+                 and x.customer_number = g.key)`;
+    case 'company':
+      return '(select x.name from company x where x.code = g.key)';
+    case 'currency':
+      return '(select x.name from currency x where x.code = g.key)';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Builds the aging report as one statement. With one company and rows by
+ * customer, the per-customer sums are the rows. Otherwise they are summed
+ * again per key and row currency, which also merges a customer number
+ * found in several companies of the same currency into one row.
+ */
+export function agingReportSql(options: AgingSqlOptions): string {
+  const columnCount = bucketConditions(options.bucketLimits, options.ageCredits).length;
+  const columns = Array.from({ length: columnCount }, (_, index) => bucketColumn(index));
+  const perCustomer = `with per_customer as (${perCustomerSql(options)})`;
+  // One company: a literal company id lets the planner scan customer by its key.
+  const customerCompany =
+    options.companies.length === 1 ? String(integers([options.companies[0]!.companyId])[0]) : 'p.company_id';
+  const joins = `
+    from per_customer p
+    join customer c on c.company_id = ${customerCompany} and c.customer_id = p.customer_id`;
+
+  if (options.companies.length === 1 && options.groupBy === 'customer') {
+    return `
+      ${perCustomer}
+      select c.customer_number as key, c.name, ${rowCurrencySql(options)} as currency,
+             ${columns.map((column) => `p.${column}`).join(', ')}, p.total, p.item_count
+      ${joins}
+      order by key, currency`;
+  }
+
+  const grouped = `
+      select ${keySql(options)} as key, ${rowCurrencySql(options)} as currency,
+             ${options.groupBy === 'customer' ? 'min(c.name)' : 'null::text'} as name,
+             ${columns.map((column) => `sum(p.${column})::bigint as ${column}`).join(', ')},
+             sum(p.total)::bigint as total, sum(p.item_count)::integer as item_count
+      ${joins}
+      group by 1, 2`;
+  const lookup = nameLookupSql(options);
+  if (!lookup) {
+    return `
+      ${perCustomer}
+      ${grouped}
+      order by key, currency`;
+  }
+  return `
+    ${perCustomer},
+    grouped as (${grouped})
+    select g.key, ${lookup} as name, g.currency,
+           ${columns.map((column) => `g.${column}`).join(', ')}, g.total, g.item_count
+    from grouped g
+    order by g.key, g.currency`;
+}
+
+/**
+ * Selects every open item with its report key and bucket index for the
+ * drill-down. $2 filters on the key and $3 on the bucket when not null.
+ */
+export function agingItemsSql(options: AgingSqlOptions): string {
+  const amount = amountColumn(options.currency);
+  const bucket = bucketIndexSql(
+    options.bucketLimits,
+    options.ageCredits,
+    unappliedBucketIndex(options.bucketLimits.length),
+  );
+  const key = keySql(options)
+    .replace('p.item_currency', 'o.currency::text')
+    .replace('p.company_id', 'o.company_id');
+  const companyIds = options.companies.map((company) => company.companyId);
+  return `
+    select *
+    from (
+      select ${perCompanySql('o.company_id', options.companies, (company) => company.code)} as company_code,
+             o.item_id, c.customer_number, c.name as customer_name,
+             ${key} as key, o.kind, o.document_number, o.document_date, o.posting_date,
+             o.due_date, o.days, o.currency::text as item_currency, o.open_amount,
+             ${perCompanySql('o.company_id', options.companies, (company) => company.currency)} as local_currency,
+             o.open_amount_local, o.disputed, ${bucket} as bucket
+      from (${openItemsSql(options.basis, companyIds)}) o
+      join customer c on c.company_id = o.company_id and c.customer_id = o.customer_id
+      where o.${amount} <> 0
+    ) a
+    where ($2::text is null or a.key = $2) and ($3::integer is null or a.bucket = $3)`;
+}
+
+/** Selects the local sums per customer and stored bucket number of one company, for a snapshot. */
+export function snapshotLinesSql(
+  companyId: number,
+  basis: AgingBasis,
+  limits: readonly number[],
+  unappliedBucket: number,
+): string {
+  const bucket = bucketIndexSql(limits, false, unappliedBucket);
+  return `
+    select company_id, customer_id, ${bucket} as bucket,
+           sum(open_amount_local)::bigint as amount_local, count(*)::integer as item_count
+    from (${openItemsSql(basis, [companyId])}) o
+    where open_amount_local <> 0
+    group by company_id, customer_id, 3`;
+}
