@@ -1,0 +1,74 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Logger } from 'pino';
+import type { Db } from '../db/types.js';
+import { handleError, handleNotFound } from './errors.js';
+import { serializeJson } from './json.js';
+import { registerOpenApi } from './openapi.js';
+import { zodValidatorCompiler, type ZodTypeProvider } from './validation.js';
+import { registerLedgerRoutes } from './routes/ledger.js';
+import { registerAgingRoutes } from './routes/aging.js';
+import { registerKpiRoutes } from './routes/kpi.js';
+import { registerImportRoutes } from './routes/imports.js';
+
+export const apiPrefix = '/api/v1';
+
+export interface AppOptions {
+  /** A pino logger to use instead of one made at `logLevel`. */
+  logger?: Logger;
+  /** Level of the pino logger made here: $LOG_LEVEL or "info" by default, "silent" in tests. */
+  logLevel?: string;
+  /** Maximum size of an uploaded import file in bytes (default 256 MiB). */
+  maxUploadBytes?: number;
+}
+
+const defaultMaxUploadBytes = 256 * 1024 * 1024;
+
+/**
+ * Builds the HTTP API on an open database. The caller owns the database:
+ * closing the app does not close it.
+ */
+export async function buildApp(db: Db, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = options.logger
+    ? Fastify({ loggerInstance: options.logger as FastifyBaseLogger })
+    : Fastify({ logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info' } });
+
+  await registerApi(app, db, options);
+  return app;
+}
+
+/**
+ * Registers the API, its error handling and its documentation on an
+ * existing Fastify instance.
+ */
+export async function registerApi(
+  app: FastifyInstance,
+  db: Db,
+  options: Pick<AppOptions, 'maxUploadBytes'> = {},
+): Promise<void> {
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(() => serializeJson);
+  app.setReplySerializer(serializeJson);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(multipart, {
+    limits: {
+      fileSize: options.maxUploadBytes ?? defaultMaxUploadBytes,
+      files: 1,
+      fieldSize: 1024 * 1024,
+    },
+  });
+  await registerOpenApi(app);
+
+  await app.register(
+    async (api) => {
+      const typed = api.withTypeProvider<ZodTypeProvider>();
+      await registerLedgerRoutes(typed, db);
+      await registerAgingRoutes(typed, db);
+      await registerKpiRoutes(typed, db);
+      await registerImportRoutes(typed, db);
+    },
+    { prefix: apiPrefix },
+  );
+}
