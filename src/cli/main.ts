@@ -4,6 +4,7 @@ import { registerAgingCommands } from './aging.js';
 import { registerKpiCommand } from './kpi.js';
 import { registerServerCommands } from './serve.js';
 import { registerDemoCommand } from './demo.js';
+import { registerLedgerCommands } from './ledger.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .description('Credit and collections workbench: AR ledger, aging and KPIs')
     .version('0.1.0')
     .showHelpAfterError();
+  registerLedgerCommands(program);
   registerImportCommands(program);
   registerAgingCommands(program);
   registerKpiCommand(program);

@@ -55,6 +55,7 @@ function lockDataDir(dataDir: string): () => void {
       throw new Error(
         `the database in ${dataDir} is in use by process ${holder}; stop it ` +
           '(for example a running `ardesk serve`) or use its HTTP API',
+        { cause: error },
       );
     }
     writeFileSync(lockFile, String(process.pid));

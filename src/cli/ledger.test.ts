@@ -1,0 +1,117 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openTestDb, testEngine, type TestDb } from '../../test/helpers/db.js';
+import { openDb, dbOptionsFromEnv } from '../db/open.js';
+import { findFxRate, getCompany, listPaymentTerms } from '../ledger/index.js';
+import { main } from './main.js';
+
+let db: TestDb;
+let dir: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ardesk-ledger-cli-'));
+  if (testEngine === 'postgres') {
+    db = await openTestDb();
+    Object.assign(process.env, db.childEnv);
+  }
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await db?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in this process and returns what it printed. */
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    stdout.push(parts.join(' '));
+  });
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  process.exitCode = 0;
+  try {
+    await main(['node', 'ardesk', ...args, '--data-dir', dir]);
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('') };
+}
+
+async function withCliDb<T>(work: (db: Awaited<ReturnType<typeof openDb>>) => Promise<T>): Promise<T> {
+  const opened = await openDb(dbOptionsFromEnv(dir));
+  try {
+    return await work(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+describe('ledger set-up commands', () => {
+  it('creates a company with its weekend', async () => {
+    const result = await run('company', 'add', 'SA01', '--currency', 'SAR', '--weekend', '5,6');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('SA01');
+    const company = await withCliDb((opened) => getCompany(opened, 'SA01'));
+    expect(company.currency).toBe('SAR');
+    expect(company.weekendDays).toEqual([5, 6]);
+  });
+
+  it('stores rates from a file, all or nothing', async () => {
+    const good = join(dir, 'rates.csv');
+    await writeFile(good, 'from,to,date,rate\nUSD,SAR,2026-01-01,3.75\nEUR,SAR,2026-01-01,4.0512\n');
+    expect((await run('fx', 'import', good)).code).toBe(0);
+    const bad = join(dir, 'bad-rates.csv');
+    await writeFile(bad, 'from,to,date,rate\nGBP,SAR,2026-01-01,4.71\nGBP,SAR,2026-02-30,4.72\n');
+    const failed = await run('fx', 'import', bad);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('bad-rates.csv, line 3, column "date"');
+    expect(failed.stderr).toContain('2026-02-30');
+    const rates = await withCliDb(async (opened) => ({
+      usd: await findFxRate(opened, 'USD', 'SAR', '2026-06-30'),
+      gbp: await findFxRate(opened, 'GBP', 'SAR', '2026-06-30'),
+    }));
+    expect(rates.usd).toBe('3.7500000000');
+    // The valid first row of the rejected file was not stored either.
+    expect(rates.gbp).toBeNull();
+  });
+
+  it('rejects a zero rate', async () => {
+    const result = await run('fx', 'set', 'USD', 'SAR', '2026-01-01', '0');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('invalid rate "0"');
+  });
+
+  it('defines instalment terms', async () => {
+    const result = await run('terms', 'add', 'SA01', 'H2', '--instalments', '50:30,50:60', '--roll');
+    expect(result.code).toBe(0);
+    const terms = await withCliDb(async (opened) => {
+      const company = await getCompany(opened, 'SA01');
+      return listPaymentTerms(opened, company.companyId);
+    });
+    expect(terms).toEqual([
+      {
+        code: 'H2',
+        description: '',
+        rollToBusinessDay: true,
+        instalments: [
+          { shareBp: 5000, dueDays: 30 },
+          { shareBp: 5000, dueDays: 60 },
+        ],
+      },
+    ]);
+    const again = await run('terms', 'add', 'SA01', 'H2', '--instalments', '100:30');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+  });
+});

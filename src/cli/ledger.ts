@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import {
+  addHoliday,
+  definePaymentTerm,
+  ensureCompany,
+  getCompany,
+  listCompanies,
+  listPaymentTerms,
+  parseInstalmentRules,
+  setFxRate,
+} from '../ledger/index.js';
+import { isIsoDate } from '../shared/dates.js';
+import { FileRowError, InputError } from '../shared/errors.js';
+import { rateToFraction } from '../shared/money.js';
+import { addDbOptions, withDb } from './context.js';
+
+const currencyPattern = /^[A-Z]{3}$/;
+
+function checkCurrency(code: string, field: string): string {
+  if (!currencyPattern.test(code)) {
+    throw new InputError(`invalid currency "${code}": use an ISO 4217 code such as USD`, 'invalid_currency', field);
+  }
+  return code;
+}
+
+function checkDate(date: string, field: string): string {
+  if (!isIsoDate(date)) {
+    throw new InputError(`invalid date "${date}": use YYYY-MM-DD`, 'invalid_date', field);
+  }
+  return date;
+}
+
+/** Returns the problem with a rate, or null when it is a positive decimal. */
+function rateProblem(rate: string): string | null {
+  try {
+    return rateToFraction(rate).numerator > 0n ? null : 'the rate must be above zero';
+  } catch {
+    return 'not a positive decimal number';
+  }
+}
+
+/** Parses weekend days such as `6,7` (ISO weekdays, 1 = Monday). */
+function parseWeekend(text: string): number[] {
+  const days = text.split(',').map((part) => Number(part.trim()));
+  if (days.some((day) => !Number.isInteger(day) || day < 1 || day > 7)) {
+    throw new InputError(
+      `invalid --weekend "${text}": use ISO weekday numbers 1 (Monday) to 7 (Sunday), such as 5,6`,
+      'invalid_weekend',
+      'weekend',
+    );
+  }
+  return days;
+}
+
+function registerCompanyCommands(program: Command): void {
+  const company = program.command('company').description('companies and their business calendars');
+  addDbOptions(
+    company
+      .command('add <code>')
+      .description('create a company with its local currency and weekend days')
+      .requiredOption('--currency <code>', 'ISO 4217 local currency')
+      .option('--name <name>', 'company name (default: the code)')
+      .option('--weekend <days>', 'weekend as ISO weekday numbers, 1 = Monday', '6,7'),
+  ).action(async (code: string, options: { currency: string; name?: string; weekend: string; dataDir?: string }) => {
+    const currency = checkCurrency(options.currency, 'currency');
+    const weekendDays = parseWeekend(options.weekend);
+    await withDb(options, async (db) => {
+      const created = await ensureCompany(db, { code, name: options.name, currency, weekendDays });
+      console.log(`company ${created.code} (${created.name}) keeps its books in ${created.currency}`);
+    });
+  });
+  addDbOptions(company.command('list').description('list the companies')).action(
+    async (options: { dataDir?: string }) => {
+      await withDb(options, async (db) => {
+        for (const row of await listCompanies(db)) {
+          console.log(`${row.code}\t${row.currency}\t${row.name}\tweekend ${row.weekendDays.join(',')}`);
+        }
+      });
+    },
+  );
+  addDbOptions(
+    company
+      .command('holiday <code> <date> [name]')
+      .description('add a holiday to a company calendar (due dates and maturities skip it)'),
+  ).action(async (code: string, date: string, name: string | undefined, options: { dataDir?: string }) => {
+    checkDate(date, 'date');
+    await withDb(options, async (db) => {
+      const found = await getCompany(db, code);
+      await addHoliday(db, found.companyId, date, name ?? '');
+      console.log(`${date} is a holiday of ${found.code}`);
+    });
+  });
+}
+
+function registerFxCommands(program: Command): void {
+  const fx = program.command('fx').description('dated exchange rates used to convert items to local currency');
+  addDbOptions(
+    fx
+      .command('set <from> <to> <date> <rate>')
+      .description('store the rate: units of <to> for one unit of <from>, valid from <date>'),
+  ).action(async (from: string, to: string, date: string, rate: string, options: { dataDir?: string }) => {
+    checkCurrency(from, 'from');
+    checkCurrency(to, 'to');
+    checkDate(date, 'date');
+    const problem = rateProblem(rate);
+    if (problem) throw new InputError(`invalid rate "${rate}": ${problem}`, 'invalid_rate', 'rate');
+    await withDb(options, async (db) => {
+      await setFxRate(db, from, to, date, rate);
+      console.log(`1 ${from} = ${rate} ${to} from ${date}`);
+    });
+  });
+  addDbOptions(
+    fx
+      .command('import <file>')
+      .description('store rates from a CSV file with the header from,to,date,rate (all or nothing)'),
+  ).action(async (file: string, options: { dataDir?: string }) => {
+    const rows = readRateFile(file);
+    await withDb(options, async (db) => {
+      await db.transaction(async (tx) => {
+        for (const row of rows) await setFxRate(tx, row.from, row.to, row.date, row.rate);
+      });
+      console.log(`stored ${rows.length} rates from ${file}`);
+    });
+  });
+}
+
+interface RateRow {
+  from: string;
+  to: string;
+  date: string;
+  rate: string;
+}
+
+/** Reads and checks every row of a rate file before anything is stored. */
+function readRateFile(file: string): RateRow[] {
+  const records = parse(readFileSync(file, 'utf8'), {
+    columns: true,
+    skip_empty_lines: true,
+    trim: true,
+  }) as Record<string, string | undefined>[];
+  return records.map((record, index) => {
+    const line = index + 2;
+    const cell = (column: keyof RateRow): string => {
+      const value = record[column];
+      if (value === undefined || value === '') {
+        throw new FileRowError(file, line, column, '', 'missing value');
+      }
+      return value;
+    };
+    const row = { from: cell('from'), to: cell('to'), date: cell('date'), rate: cell('rate') };
+    for (const column of ['from', 'to'] as const) {
+      if (!currencyPattern.test(row[column])) {
+        throw new FileRowError(file, line, column, row[column], 'not an ISO 4217 currency code');
+      }
+    }
+    if (!isIsoDate(row.date)) throw new FileRowError(file, line, 'date', row.date, 'not a date as YYYY-MM-DD');
+    const problem = rateProblem(row.rate);
+    if (problem) throw new FileRowError(file, line, 'rate', row.rate, problem);
+    return row;
+  });
+}
+
+function registerTermsCommands(program: Command): void {
+  const terms = program.command('terms').description('payment terms that split invoices into instalments');
+  addDbOptions(
+    terms
+      .command('add <company> <code>')
+      .description('define a payment term; invoices imported later with this term are split into its instalments')
+      .requiredOption('--instalments <list>', 'share:days pairs, for example 50:30,50:60 (shares in %, adding to 100)')
+      .option('--description <text>', 'description', '')
+      .option('--roll', 'move due dates off weekends and holidays to the next business day'),
+  ).action(
+    async (
+      company: string,
+      code: string,
+      options: { instalments: string; description: string; roll?: boolean; dataDir?: string },
+    ) => {
+      const instalments = parseInstalmentRules(options.instalments);
+      await withDb(options, async (db) => {
+        await definePaymentTerm(db, company, {
+          code,
+          description: options.description,
+          rollToBusinessDay: options.roll ?? false,
+          instalments,
+        });
+        console.log(`payment term ${code} of ${company}: ${instalments.length} instalment(s)`);
+      });
+    },
+  );
+  addDbOptions(terms.command('list <company>').description("list a company's payment terms")).action(
+    async (company: string, options: { dataDir?: string }) => {
+      await withDb(options, async (db) => {
+        const found = await getCompany(db, company);
+        for (const term of await listPaymentTerms(db, found.companyId)) {
+          const parts = term.instalments.map((rule) => `${rule.shareBp / 100}%:${rule.dueDays}d`);
+          console.log(`${term.code}\t${parts.join(', ')}${term.rollToBusinessDay ? '\troll' : ''}\t${term.description}`);
+        }
+      });
+    },
+  );
+}
+
+/** Registers the ledger set-up commands: company, fx and terms. */
+export function registerLedgerCommands(program: Command): void {
+  registerCompanyCommands(program);
+  registerFxCommands(program);
+  registerTermsCommands(program);
+}
