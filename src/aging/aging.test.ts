@@ -287,19 +287,19 @@ describe('aging report currencies', () => {
   it('ages KWD with three decimals and JPY with none', async () => {
     const report = await agingReport(db, request({ companies: ['KW01', 'JP01'] }));
     expect(report.currency).toBe('local');
-    expect(row(report, 'K1')).toMatchObject({ currency: 'KWD', exponent: 3 });
-    expect(row(report, 'K1')?.amounts).toEqual(amounts([[days1to30, 1_234_567n]]));
-    expect(row(report, 'J1')).toMatchObject({ currency: 'JPY', exponent: 0 });
-    expect(row(report, 'J1')?.amounts).toEqual(amounts([[notDue, 150_000n]]));
+    expect(row(report, 'KW01/K1')).toMatchObject({ currency: 'KWD', exponent: 3 });
+    expect(row(report, 'KW01/K1')?.amounts).toEqual(amounts([[days1to30, 1_234_567n]]));
+    expect(row(report, 'JP01/J1')).toMatchObject({ currency: 'JPY', exponent: 0 });
+    expect(row(report, 'JP01/J1')?.amounts).toEqual(amounts([[notDue, 150_000n]]));
     expect(report.totals.map((total) => total.currency)).toEqual(['JPY', 'KWD']);
   });
 
   it('writes JSON with one total per currency', async () => {
     const json = agingReportToJson(await agingReport(db, request({ companies: ['KW01', 'JP01'] })));
     expect(json.total).toBeNull();
-    expect(json.rows.find((entry) => entry.key === 'K1')?.amounts[days1to30]).toBe('1234.567');
-    expect(json.rows.find((entry) => entry.key === 'K1')?.amounts[notDue]).toBe('0.000');
-    expect(json.rows.find((entry) => entry.key === 'J1')?.total).toBe('150000');
+    expect(json.rows.find((entry) => entry.key === 'KW01/K1')?.amounts[days1to30]).toBe('1234.567');
+    expect(json.rows.find((entry) => entry.key === 'KW01/K1')?.amounts[notDue]).toBe('0.000');
+    expect(json.rows.find((entry) => entry.key === 'JP01/J1')?.total).toBe('150000');
     expect(json.totals).toEqual([
       { currency: 'JPY', amounts: ['150000', '0', '0', '0', '0', '0', '0', '0', '0'], total: '150000' },
       {
@@ -344,23 +344,32 @@ describe('aging report currencies', () => {
     ]);
   });
 
-  it('merges a customer number across companies', async () => {
+  it('keeps one customer number of two companies apart', async () => {
     const both = await agingReport(db, request({ companies: ['AG01', 'AG02'] }));
     // 1,000.00 from AG01 (28 days) and 10.00 from AG02 (1 day).
-    expect(row(both, 'C1')).toMatchObject({ currency: 'EUR', total: 101_000n, itemCount: 2, name: 'Paid Later GmbH' });
-    expect(row(both, 'C1')?.amounts).toEqual(amounts([[days1to30, 101_000n]]));
+    expect(row(both, 'C1')).toBeUndefined();
+    expect(row(both, 'AG01/C1')).toMatchObject({ currency: 'EUR', total: 100_000n, itemCount: 1 });
+    expect(row(both, 'AG02/C1')).toMatchObject({ currency: 'EUR', total: 1_000n, itemCount: 1 });
+    expect(row(both, 'AG01/C1')?.amounts).toEqual(amounts([[days1to30, 100_000n]]));
     expect(both.totals).toHaveLength(1);
+    expect(both.totals[0]!.total).toBe(both.rows.reduce((sum, entry) => sum + entry.total, 0n));
     const byCountry = await agingReport(db, request({ companies: ['AG01', 'AG02'], groupBy: 'country' }));
     expect(row(byCountry, 'AT')?.total).toBe(1_000n);
     expect(row(byCountry, 'DE')?.total).toBe(150_000n);
   });
 
   it('lists items of several companies', async () => {
-    const { items } = await agingItems(db, { ...request({ companies: ['AG01', 'AG02'] }), key: 'C1' });
-    expect(items.map((entry) => [entry.companyCode, entry.documentNumber, entry.daysPastDue, entry.localCurrency])).toEqual([
-      ['AG01', 'INV-A', 28, 'EUR'],
-      ['AG02', 'AINV-1', 1, 'EUR'],
+    const all = await agingItems(db, request({ companies: ['AG01', 'AG02'] }));
+    expect(
+      all.items
+        .filter((entry) => entry.customerNumber === 'C1')
+        .map((entry) => [entry.key, entry.companyCode, entry.documentNumber, entry.daysPastDue, entry.localCurrency]),
+    ).toEqual([
+      ['AG01/C1', 'AG01', 'INV-A', 28, 'EUR'],
+      ['AG02/C1', 'AG02', 'AINV-1', 1, 'EUR'],
     ]);
+    const one = await agingItems(db, { ...request({ companies: ['AG01', 'AG02'] }), key: 'AG02/C1' });
+    expect(one.items.map((entry) => entry.documentNumber)).toEqual(['AINV-1']);
   });
 });
 

@@ -128,7 +128,11 @@ function perCompanySql(
 function keySql(options: AgingSqlOptions): string {
   switch (options.groupBy) {
     case 'customer':
-      return 'c.customer_number';
+      // Customer numbers are per company: with several companies the key
+      // carries the company code, so AG01/C1 and AG02/C1 stay two rows.
+      return options.companies.length > 1
+        ? `(${perCompanySql('p.company_id', options.companies, (company) => company.code)} || '/' || c.customer_number)`
+        : 'c.customer_number';
     case 'group':
       return 'coalesce(c.group_number, c.customer_number)';
     case 'country':
@@ -207,8 +211,7 @@ function nameLookupSql(options: AgingSqlOptions): string | null {
 /**
  * Builds the aging report as one statement. With one company and rows by
  * customer, the per-customer sums are the rows. Otherwise they are summed
- * again per key and row currency, which also merges a customer number
- * found in several companies of the same currency into one row.
+ * again per key and row currency.
  */
 export function agingReportSql(options: AgingSqlOptions): string {
   const columnCount = bucketConditions(options.bucketLimits, options.ageCredits).length;
