@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/types.js';
 import { getCompany, listCompanies } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
-import { addMonths, daysInMonth, monthEnd, monthStart } from '../shared/dates.js';
+import { addMonths, daysInMonth, monthEnd, monthStart, type IsoDate } from '../shared/dates.js';
 import { InputError } from '../shared/errors.js';
 import {
   computeKpis,
@@ -37,6 +37,15 @@ function checkRequest(request: KpiRequest): void {
       );
     }
   }
+  // The opening balance is the one at the end of the month before `from`,
+  // and PostgreSQL dates start at 0001-01-01.
+  if (request.from < '0001-02') {
+    throw new InputError(
+      `invalid month "${request.from}" for from: the first month must be 0001-02 or later`,
+      'invalid_month',
+      'from',
+    );
+  }
   if (request.from > request.to) {
     throw new InputError(
       `the first month ${request.from} is after the last month ${request.to}`,
@@ -61,11 +70,21 @@ async function resolveCompanies(db: Queryable, codes: readonly string[] | undefi
   return companies;
 }
 
-/** Months from `from` to `to` inclusive, as `YYYY-MM`. */
+/**
+ * Months from `from` to `to` inclusive, as `YYYY-MM`. The loop counts
+ * months instead of comparing text, because the month after 9999-12 is
+ * `10000-01`, which sorts before it.
+ */
 function monthRange(from: string, to: string): string[] {
-  const months: string[] = [];
-  for (let month = from; month <= to; month = addMonths(month, 1)) months.push(month);
-  return months;
+  const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7));
+  const count = monthIndex(to) - monthIndex(from) + 1;
+  return Array.from({ length: Math.max(count, 0) }, (_, offset) => addMonths(from, offset));
+}
+
+/** First day of the sales history that countback DSO reads, no earlier than 0001-01-01. */
+function countbackStart(from: string): IsoDate {
+  const month = addMonths(from, 1 - countbackMaxMonths);
+  return month < '0001-01' ? '0001-01-01' : monthStart(month);
 }
 
 function monthLength(month: string): number {
@@ -214,7 +233,7 @@ export async function kpiReport(db: Queryable, request: KpiRequest): Promise<Kpi
   const sales = await loadMonthlySales(
     db,
     companyIds,
-    monthStart(addMonths(request.from, 1 - countbackMaxMonths)),
+    countbackStart(request.from),
     monthEnd(request.to),
     groupBy,
   );

@@ -19,13 +19,28 @@ export function isIsoDate(text: string): boolean {
   return isValidDay(year, month, day);
 }
 
+// Year 0 is rejected because PostgreSQL's date type has no year 0 (1 BC comes before AD 1).
 function isValidDay(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
   return day <= daysInMonth(year, month);
 }
 
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return leap ? 29 : 28;
+  }
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Milliseconds since 1970-01-01 of a UTC midnight. Date.UTC is not used
+ * directly because it maps years 0 to 99 to 1900 to 1999.
+ */
+function utcMidnight(year: number, month: number, day: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getTime();
 }
 
 /** Builds an ISO date, or returns null when the day does not exist. */
@@ -41,7 +56,7 @@ export function makeDate(
 export function toEpochDay(date: IsoDate): number {
   const match = isoPattern.exec(date);
   if (!match) throw new RangeError(`invalid date "${date}"`);
-  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / msPerDay;
+  return utcMidnight(Number(match[1]), Number(match[2]), Number(match[3])) / msPerDay;
 }
 
 export function fromEpochDay(epochDay: number): IsoDate {
