@@ -15,7 +15,8 @@ type ReportRow = Record<string, unknown> & {
   key: string;
   currency: string;
   name: string | null;
-  total: bigint;
+  /** Numeric sums arrive as text on both engines. */
+  total: string;
   item_count: number;
 };
 
@@ -80,8 +81,8 @@ export async function sqlAgingReport(db: Queryable, request: AgingRequest): Prom
     name: row.name,
     currency: onlyCurrency ?? row.currency,
     exponent: exponentOf(onlyCurrency ?? row.currency),
-    amounts: buckets.map((_, index) => row[bucketColumn(index)] as bigint),
-    total: row.total,
+    amounts: buckets.map((_, index) => BigInt(row[bucketColumn(index)] as string)),
+    total: BigInt(row.total),
     itemCount: row.item_count,
   }));
   const seed =

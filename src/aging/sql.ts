@@ -166,21 +166,22 @@ function rowCurrencySql(options: AgingSqlOptions): string {
 
 /**
  * Sums per company, customer and (where rows need it) item currency, one
- * column per bucket. Summing before the customer join means the join and
+ * column per bucket. Sums stay numeric, because a sum of int8 amounts can
+ * exceed the int8 range, and the caller reads them as text. Summing before the customer join means the join and
  * the text grouping see one row per customer instead of one per item.
  */
 function perCustomerSql(options: AgingSqlOptions): string {
   const amount = amountColumn(options.currency);
   const sums = bucketConditions(options.bucketLimits, options.ageCredits).map(
     (condition, index) =>
-      `coalesce(sum(${amount}) filter (where ${condition}), 0)::bigint as ${bucketColumn(index)}`,
+      `coalesce(sum(${amount}) filter (where ${condition}), 0) as ${bucketColumn(index)}`,
   );
   const keys = ['company_id', 'customer_id', ...(splitsByItemCurrency(options) ? ['currency'] : [])];
   const selected = keys.map((key) => (key === 'currency' ? 'currency::text as item_currency' : key));
   return `
     select ${selected.join(', ')},
            ${sums.join(',\n           ')},
-           sum(${amount})::bigint as total,
+           sum(${amount}) as total,
            count(*)::integer as item_count
     from (${openItemsSql(options.basis, options.companies.map((company) => company.companyId))}) o
     where ${amount} <> 0
@@ -236,8 +237,8 @@ export function agingReportSql(options: AgingSqlOptions): string {
   const grouped = `
       select ${keySql(options)} as key, ${rowCurrencySql(options)} as currency,
              ${options.groupBy === 'customer' ? 'min(c.name)' : 'null::text'} as name,
-             ${columns.map((column) => `sum(p.${column})::bigint as ${column}`).join(', ')},
-             sum(p.total)::bigint as total, sum(p.item_count)::integer as item_count
+             ${columns.map((column) => `sum(p.${column}) as ${column}`).join(', ')},
+             sum(p.total) as total, sum(p.item_count)::integer as item_count
       ${joins}
       group by 1, 2`;
   const lookup = nameLookupSql(options);

@@ -69,6 +69,19 @@ describe('parseAmountCell', () => {
     expect(() => parseAmountCell(text, 'text', 2, format, notation)).toThrow(message);
   });
 
+  it('rejects amounts beyond int8', () => {
+    // 2^63 - 1 minor units is the largest amount an int8 column stores.
+    const largest = (2n ** 63n - 1n).toString();
+    const largestText = `${largest.slice(0, -2)}.${largest.slice(-2)}`;
+    expect(parseAmountCell(largestText, 'text', 2, plain, 'leadingMinus')).toBe(2n ** 63n - 1n);
+    expect(parseAmountCell(`-${largestText}`, 'text', 2, plain, 'leadingMinus')).toBe(-(2n ** 63n - 1n));
+    const oneMore = (2n ** 63n).toString();
+    const oneMoreText = `${oneMore.slice(0, -2)}.${oneMore.slice(-2)}`;
+    expect(() => parseAmountCell(oneMoreText, 'text', 2, plain, 'leadingMinus')).toThrow(/too large/);
+    expect(() => parseAmountCell(`-${oneMoreText}`, 'text', 2, plain, 'leadingMinus')).toThrow(/too large/);
+    expect(() => parseAmountCell(oneMoreText, 'text', 2, plain, 'leadingMinus')).not.toThrow(/roundToMinorUnit/);
+  });
+
   it('rounds float noise when asked', () => {
     const rounding = { ...plain, roundToMinorUnit: true };
     expect(parseAmountCell('2309.7899999999995', 'text', 2, rounding, 'leadingMinus')).toBe(230979n);

@@ -115,7 +115,11 @@ export function parseAmountCell(
     return parseDecimal(plain, exponent, format.roundToMinorUnit);
   } catch (error) {
     if (error instanceof AmountFormatError) {
-      const hint = format.roundToMinorUnit ? '' : '; set "roundToMinorUnit": true for float noise such as 2309.7899999999995';
+      const tooManyDecimals = error.message.includes('decimal places');
+      const hint =
+        format.roundToMinorUnit || !tooManyDecimals
+          ? ''
+          : '; set "roundToMinorUnit": true for float noise such as 2309.7899999999995';
       throw new CellValueError(`${error.message}${hint}`);
     }
     throw error;

@@ -4,7 +4,7 @@
  * needs from the database (currency exponents, existing companies).
  */
 import { FileRowError, InputError } from '../shared/errors.js';
-import { convertAmount, formatRatio } from '../shared/money.js';
+import { convertAmount, fitsMinorUnits, formatRatio, maxMinorUnits } from '../shared/money.js';
 import type { IsoDate } from '../shared/dates.js';
 import type { ParsedLedger } from '../ledger/imports.js';
 import type { CustomerInput, ItemKind, OpenItemInput } from '../ledger/types.js';
@@ -349,10 +349,15 @@ class RowParser {
       );
     if (rate) {
       const fromExponent = this.context.exponents.get(currency)!;
-      return {
-        amountLocal: convertAmount(amount, rate.rate, fromExponent, company.exponent),
-        fxRate: rate.rate,
-      };
+      const amountLocal = convertAmount(amount, rate.rate, fromExponent, company.exponent);
+      if (!fitsMinorUnits(amountLocal)) {
+        this.fail(
+          row,
+          this.amountColumn(),
+          `the amount converted to ${company.currency} at ${rate.rate} is too large: at most ${maxMinorUnits} minor units`,
+        );
+      }
+      return { amountLocal, fxRate: rate.rate };
     }
     const key = `${currency}:${company.currency}:${postingDate}`;
     if (!this.rateLookups.has(key)) {

@@ -62,6 +62,8 @@ interface GroupRow {
   group_name: string | null;
 }
 
+// Sums are selected as text and parsed here, because a sum of int8
+// amounts can exceed the int8 range.
 export interface BalanceRow extends GroupRow {
   month_end: IsoDate;
   closing_ar: bigint;
@@ -93,13 +95,13 @@ export async function loadMonthEndBalances(
     `select co.currency::text as currency,
             to_char(me.month_end, 'YYYY-MM-DD') as month_end,
             ${grouping.select},
-            coalesce(sum(o.open_amount_local), 0)::bigint as closing_ar,
+            coalesce(sum(o.open_amount_local), 0)::text as closing_ar,
             coalesce(sum(o.open_amount_local)
-              filter (where o.amount > 0 and o.due_date >= me.month_end), 0)::bigint as current_ar,
+              filter (where o.amount > 0 and o.due_date >= me.month_end), 0)::text as current_ar,
             coalesce(sum(o.open_amount_local)
-              filter (where o.amount > 0 and o.due_date < me.month_end), 0)::bigint as overdue_ar,
+              filter (where o.amount > 0 and o.due_date < me.month_end), 0)::text as overdue_ar,
             coalesce(sum(o.open_amount_local)
-              filter (where o.amount < 0), 0)::bigint as open_credits
+              filter (where o.amount < 0), 0)::text as open_credits
      from company co
      cross join unnest($2::date[]) as me(month_end)
      -- OFFSET 0 keeps the planner from merging the customer join into
@@ -115,7 +117,13 @@ export async function loadMonthEndBalances(
      group by ${grouping.groupBy}`,
     [companyIds, monthEnds],
   );
-  return result.rows;
+  return result.rows.map((row) => ({
+    ...row,
+    closing_ar: BigInt(row.closing_ar),
+    current_ar: BigInt(row.current_ar),
+    overdue_ar: BigInt(row.overdue_ar),
+    open_credits: BigInt(row.open_credits),
+  }));
 }
 
 /**
@@ -136,9 +144,9 @@ export async function loadMonthlySales(
     `select co.currency::text as currency, ${period} as month,
             ${grouping.select},
             coalesce(sum(o.amount_local)
-              filter (where o.kind in ('invoice', 'debit_note')), 0)::bigint as credit_sales,
+              filter (where o.kind in ('invoice', 'debit_note')), 0)::text as credit_sales,
             coalesce(sum(o.amount_local)
-              filter (where o.kind = 'credit_note'), 0)::bigint as credit_notes
+              filter (where o.kind = 'credit_note'), 0)::text as credit_notes
      from company co
      join open_item o on o.company_id = co.company_id
      join customer cu
@@ -149,5 +157,9 @@ export async function loadMonthlySales(
      group by ${grouping.groupBy}`,
     [companyIds, fromDate, toDate],
   );
-  return result.rows;
+  return result.rows.map((row) => ({
+    ...row,
+    credit_sales: BigInt(row.credit_sales),
+    credit_notes: BigInt(row.credit_notes),
+  }));
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/types.js';
-import { convertAmount } from '../shared/money.js';
+import { convertAmount, fitsMinorUnits, maxMinorUnits } from '../shared/money.js';
 import { InputError } from '../shared/errors.js';
 import { findFxRate, loadCurrencyExponents } from './currencies.js';
 import type { Company, OpenItemInput } from './types.js';
@@ -56,10 +56,15 @@ async function localAmounts(
     if (fromExponent === undefined) {
       throw new InputError(`unknown currency "${item.currency}"`, 'invalid_currency', 'currency');
     }
-    results.push({
-      amountLocal: convertAmount(item.amount, rate, fromExponent, company.currencyExponent),
-      fxRate: rate,
-    });
+    const amountLocal = convertAmount(item.amount, rate, fromExponent, company.currencyExponent);
+    if (!fitsMinorUnits(amountLocal)) {
+      throw new InputError(
+        `item ${item.erpKey}: the amount converted to ${company.currency} at ${rate} is too large: at most ${maxMinorUnits} minor units`,
+        'amount_out_of_range',
+        'amount',
+      );
+    }
+    results.push({ amountLocal, fxRate: rate });
   }
   return results;
 }

@@ -5,6 +5,14 @@
 
 export class AmountFormatError extends Error {}
 
+/** The largest amount the ledger stores: amounts are PostgreSQL `bigint` (int8) columns. */
+export const maxMinorUnits = 2n ** 63n - 1n;
+
+/** Tells whether an amount fits the ledger's int8 amount columns. */
+export function fitsMinorUnits(amount: bigint): boolean {
+  return amount <= maxMinorUnits && amount >= -maxMinorUnits;
+}
+
 const decimalPattern = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
 /**
@@ -36,6 +44,11 @@ export function parseDecimal(
       );
     }
     if (Number(excess[0]) >= 5) minor += 1n;
+  }
+  if (minor > maxMinorUnits) {
+    throw new AmountFormatError(
+      `"${text}" is too large: at most ${maxMinorUnits} minor units (${formatMinor(maxMinorUnits, exponent)})`,
+    );
   }
   return negative ? -minor : minor;
 }
