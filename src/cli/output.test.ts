@@ -114,6 +114,29 @@ describe('XLSX output', () => {
     expect(total.font?.bold).toBe(true);
   });
 
+  it('writes amounts beyond 2^53 as exact text', async () => {
+    const file = join(folder, 'large.xlsx');
+    const large = 9_007_199_254_740_993n;
+    await writeXlsx(
+      {
+        tables: [
+          {
+            title: 'Large',
+            columns: [{ key: 'amount', header: 'Amount', type: 'money' }],
+            rows: [[{ amount: large, exponent: 2 }], [{ amount: 9_007_199_254_740_991n, exponent: 2 }]],
+          },
+        ],
+      },
+      file,
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    const sheet = workbook.getWorksheet('Large')!;
+    // 2^53 + 1 has no double, so it stays text; 2^53 - 1 is still a number.
+    expect(sheet.getRow(2).getCell(1).value).toBe('90071992547409.93');
+    expect(sheet.getRow(3).getCell(1).value).toBe(90071992547409.91);
+  });
+
   it('names one sheet per table', async () => {
     const file = join(folder, 'two.xlsx');
     const table = sampleDocument().tables[0]!;

@@ -195,6 +195,9 @@ function sheetName(title: string, used: Set<string>): string {
   return name;
 }
 
+/** The largest integer a double holds exactly: 2^53 - 1. */
+const maxExactDouble = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * Sets one XLSX cell. Amounts are formatted as exact decimal text first
  * and only then converted to a number, the type a spreadsheet needs.
@@ -202,9 +205,15 @@ function sheetName(title: string, used: Set<string>): string {
 function setXlsxCell(cell: ExcelJS.Cell, value: OutputCell, column: OutputColumn): void {
   if (value === null) return;
   if (isMoney(value)) {
-    // NOTE: a spreadsheet number is a double, so amounts above 2^53 minor
-    // units lose their last digits here; CSV and JSON stay exact.
-    cell.value = Number(formatMinor(value.amount, value.exponent));
+    const text = formatMinor(value.amount, value.exponent);
+    if (value.amount > maxExactDouble || value.amount < -maxExactDouble) {
+      // A spreadsheet number is a double and would drop the last digits,
+      // so an amount this large goes in as right-aligned text.
+      cell.value = text;
+      cell.alignment = { horizontal: 'right' };
+      return;
+    }
+    cell.value = Number(text);
     cell.numFmt = moneyFormat(value.exponent);
     return;
   }
