@@ -24,12 +24,18 @@ export async function withDb<T>(
   }
 }
 
-/** Prints an input error as one line and sets exit code 1; rethrows others. */
+/**
+ * Prints an error as one line and sets exit code 1. An unexpected error
+ * also gets a hint, and with ARDESK_DEBUG set it is rethrown so that its
+ * stack trace shows.
+ */
 export function reportCliError(error: unknown): void {
   if (error instanceof InputError) {
     process.stderr.write(`ardesk: ${error.message}\n`);
     process.exitCode = 1;
     return;
   }
-  throw error;
+  if (process.env.ARDESK_DEBUG || !(error instanceof Error)) throw error;
+  process.stderr.write(`ardesk: ${error.message}\n(set ARDESK_DEBUG=1 to see the stack trace)\n`);
+  process.exitCode = 1;
 }

@@ -44,7 +44,7 @@ function progressBar(): { progress?: ImportProgress; stop(): void } {
 
 function describeCounts(result: Omit<ImportResult, 'companyCode' | 'importId'>): string {
   return (
-    `${result.rows} rows, items ${result.itemsInserted} inserted ${result.itemsSkipped} skipped, ` +
+    `${result.rows} ${result.rows === 1 ? 'row' : 'rows'}, items ${result.itemsInserted} inserted ${result.itemsSkipped} skipped, ` +
     `allocations ${result.allocationsInserted} inserted ${result.allocationsSkipped} skipped`
   );
 }

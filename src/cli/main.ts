@@ -11,7 +11,10 @@ export function buildProgram(): Command {
   const program = new Command('ardesk')
     .description('Credit and collections workbench: AR ledger, aging and KPIs')
     .version('0.1.0')
-    .showHelpAfterError();
+    .configureOutput({
+      outputError: (text, write) => write(`ardesk: ${text.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(add --help for usage)');
   registerLedgerCommands(program);
   registerImportCommands(program);
   registerAgingCommands(program);

@@ -59,9 +59,11 @@ export async function applyImport(
         expandedItems === ledger.items
           ? ledger.allocations
           : allocateToInstalments(expandedItems, ledger.allocations);
-      progress('items', 0, ledger.items.length);
-      const items = await insertItems(tx, company, customerIds, expandedItems, importId);
-      progress('allocations', ledger.items.length, ledger.items.length);
+      progress('items', 0, expandedItems.length);
+      const items = await insertItems(tx, company, customerIds, expandedItems, importId, (done) =>
+        progress('items', done, expandedItems.length),
+      );
+      progress('allocations', 0, expandedAllocations.length);
       const allocations = await insertAllocations(
         tx,
         company.companyId,
@@ -69,6 +71,7 @@ export async function applyImport(
         importId,
         items.insertedStates,
       );
+      progress('allocations', expandedAllocations.length, expandedAllocations.length);
       const wroteSomething = items.inserted > 0 || allocations.inserted > 0;
       if (wroteSomething) {
         await tx.query(

@@ -80,6 +80,7 @@ export async function insertItems(
   customerIds: ReadonlyMap<string, bigint>,
   items: readonly OpenItemInput[],
   importId: bigint | null,
+  onBatch: (done: number) => void = () => {},
 ): Promise<InsertItemsResult> {
   const locals = await localAmounts(db, company, items);
   let inserted = 0;
@@ -150,6 +151,7 @@ export async function insertItems(
         allocatedLocal: 0n,
       });
     }
+    onBatch(Math.min(start + batchSize, items.length));
   }
   return { inserted, skipped: items.length - inserted, insertedStates };
 }
