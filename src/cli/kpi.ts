@@ -104,7 +104,7 @@ function leadingColumns(groupBy: KpiGrouping | null): OutputColumn[] {
 }
 
 function leadingCells(groupBy: KpiGrouping | null, row: KpiRow, isTotal: boolean): OutputCell[] {
-  const cells: OutputCell[] = [row.month];
+  const cells: OutputCell[] = [row.inProgress ? `${row.month}*` : row.month];
   if (groupBy === 'customer') cells.push(isTotal ? null : row.company);
   if (groupBy !== null) cells.push(isTotal ? 'Total' : (row.key ?? '(none)'));
   if (groupBy === 'customer' || groupBy === 'company') cells.push(isTotal ? null : row.name);
@@ -129,8 +129,11 @@ function kpiTable(report: KpiReport): OutputDocument['tables'][number] {
   ];
   const grouped = report.groupBy !== null;
   const by = grouped ? ` by ${report.groupBy}` : '';
+  const inProgress = [...report.rows, ...report.totals].some((row) => row.inProgress)
+    ? '; * month not yet ended, so its sales are partial'
+    : '';
   return {
-    title: `KPIs ${report.from} to ${report.to}${by} (local currency, balances as of each month-end)`,
+    title: `KPIs ${report.from} to ${report.to}${by} (local currency, balances as of each month-end${inProgress})`,
     columns,
     rows: (grouped ? report.rows : report.totals).map((row) => cells(row, false)),
     ...(grouped ? { footer: report.totals.map((row) => cells(row, true)) } : {}),

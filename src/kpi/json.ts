@@ -7,6 +7,7 @@ export interface KpiRowJson extends AmountsJson {
   month: string;
   monthEnd: string;
   daysInMonth: number;
+  inProgress: boolean;
   company: string | null;
   key: string | null;
   name: string | null;
@@ -44,6 +45,7 @@ function rowToJson(row: KpiRow): KpiRowJson {
     month: row.month,
     monthEnd: row.monthEnd,
     daysInMonth: row.daysInMonth,
+    inProgress: row.inProgress,
     company: row.company,
     key: row.key,
     name: row.name,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
 import { ensureCompany } from '../ledger/index.js';
 import { kpiReport } from './index.js';
+import { addMonths } from '../shared/dates.js';
 
 let db: TestDb;
 
@@ -27,5 +28,15 @@ describe('KPI month range', () => {
 
   it('rejects 0001-01 as first month', async () => {
     await expect(kpiReport(db, { from: '0001-01', to: '0001-02' })).rejects.toThrow(/0001-02 or later/);
+  });
+
+  it('marks months not yet ended', async () => {
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    const lastMonth = addMonths(thisMonth, -1);
+    const report = await kpiReport(db, { from: lastMonth, to: thisMonth });
+    expect(report.totals.map((row) => [row.month, row.inProgress])).toEqual([
+      [lastMonth, false],
+      [thisMonth, true],
+    ]);
   });
 });

@@ -244,6 +244,7 @@ export async function kpiReport(db: Queryable, request: KpiRequest): Promise<Kpi
   const series = collectSeries([...exponents.keys()], balances, sales, new Set(months));
   series.sort(compareSeries);
   const windows = countbackMonths(months);
+  const today = new Date().toISOString().slice(0, 10);
   for (const entry of series) {
     for (const month of months) {
       const amounts = monthAmounts(entry, month);
@@ -252,6 +253,7 @@ export async function kpiReport(db: Queryable, request: KpiRequest): Promise<Kpi
         month,
         monthEnd: monthEnd(month),
         daysInMonth: days,
+        inProgress: monthEnd(month) >= today,
         company: entry.company,
         key: entry.key,
         name: entry.name,

@@ -78,6 +78,11 @@ export interface KpiRow extends KpiAmounts {
   month: string;
   monthEnd: IsoDate;
   daysInMonth: number;
+  /**
+   * True when the month had not ended before the day the report ran: its sales
+   * are partial, so DSO and CEI for it read high.
+   */
+  inProgress: boolean;
   /** Company code when grouping by customer or company, else null. */
   company: string | null;
   /** Value of the grouping (customer number, region ...), null on totals and where the value is missing. */
