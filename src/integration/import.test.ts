@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
 import { FileRowError } from '../shared/errors.js';
 import { getCompany, listCustomers, setFxRate } from '../ledger/index.js';
-import { importMappedFile, type ImportMapping } from './index.js';
+import { importIbmAr, importMappedFile, type ImportMapping } from './index.js';
 
 let db: TestDb;
 let dir: string;
@@ -28,7 +28,11 @@ async function ledgerState() {
             (select count(*) from open_item) as items,
             (select coalesce(sum(amount), 0)::text from open_item) as total,
             (select count(*) from allocation) as allocations,
-            (select count(*) from import_batch) as batches`,
+            (select count(*) from import_batch) as batches,
+            (select count(*) from aging_snapshot) as snapshots,
+            (select count(*) from aging_snapshot_line) as snapshot_lines,
+            (select count(*) from payment_term) as payment_terms,
+            (select count(*) from fx_rate) as fx_rates`,
   );
   return result.rows[0];
 }
@@ -219,5 +223,57 @@ describe('bad input leaves the database unchanged', () => {
     );
     // 10.00 and 20.00 CAD at 0.74 are 7.40 and 14.80 USD.
     expect(local.rows[0]!.total).toBe('2220');
+  });
+
+  it('rejects an unquoted delimiter in an amount', async () => {
+    const before = await ledgerState();
+    const file = await writeFixture('unquoted-comma.csv', `${good}B1,G3,2024-01-07,2024-02-05,1,234.50\n`);
+    const error = await caught(importMappedFile(db, file, { mapping, company: 'BAD1' }));
+    expect([error.file, error.line, error.column, error.value]).toEqual([file, 4, 'column 6', '234.50']);
+    expect(await ledgerState()).toEqual(before);
+  });
+
+  it('accepts blank cells past the header', async () => {
+    const file = await writeFixture('trailing-delimiter.csv', good.replaceAll('\n', ',\n').replace('amount,', 'amount'));
+    const [result] = await importMappedFile(db, file, { mapping, company: 'TRAIL1' });
+    expect(result!.itemsInserted).toBe(good.trim().split('\n').length - 1);
+  });
+
+  it('rejects a NUL byte in the last of 20,000 rows', async () => {
+    const rows = Array.from(
+      { length: 19_999 },
+      (_, index) => `N${index % 50},NUL${index},2024-01-05,2024-02-04,${(index % 97) + 1}.25`,
+    );
+    const text = `customer,document,date,due,amount\n${rows.join('\n')}\nN1,NUL\u0000LAST,2024-01-05,2024-02-04,5.00\n`;
+    const before = await ledgerState();
+    const file = await writeFixture('nul.csv', text);
+    const error = await caught(importMappedFile(db, file, { mapping, company: 'BAD2' }));
+    expect([error.file, error.line, error.column, error.value]).toEqual([file, 20_001, 'document', 'NUL\\x00LAST']);
+    expect(await ledgerState()).toEqual(before);
+  });
+
+  it('rejects an XLSX workbook read as CSV', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Open items').addRow(['customer', 'document', 'date', 'due', 'amount']);
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    const before = await ledgerState();
+    const named = await writeFixture('workbook.csv', bytes);
+    const mappedError = await caught(importMappedFile(db, named, { mapping, company: 'BAD3' }));
+    expect([mappedError.line, mappedError.column]).toEqual([1, '(file)']);
+    expect(mappedError.message).toContain('ZIP archive');
+    const ibmError = await caught(importIbmAr(db, named, { company: 'BAD3' }));
+    expect([ibmError.line, ibmError.column]).toEqual([1, '(file)']);
+    expect(await ledgerState()).toEqual(before);
+  });
+
+  it('rejects a NUL byte in an IBM ledger row', async () => {
+    const header =
+      'countryCode,customerID,PaperlessDate,invoiceNumber,InvoiceDate,DueDate,InvoiceAmount,Disputed,SettledDate,PaperlessBill,DaysToSettle,DaysLate';
+    const row = '391,1111-AA\u0000AAA,4/6/2013,0000000101,1/2/2013,2/1/2013,55.94,No,1/15/2013,Paper,13,0';
+    const before = await ledgerState();
+    const file = await writeFixture('ibm-nul.csv', `${header}\r\n${row}\r\n`);
+    const error = await caught(importIbmAr(db, file, { company: 'BAD4' }));
+    expect([error.line, error.column, error.value]).toEqual([2, 'customerID', '1111-AA\\x00AAA']);
+    expect(await ledgerState()).toEqual(before);
   });
 });

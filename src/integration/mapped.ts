@@ -147,6 +147,28 @@ class RowParser {
     );
   }
 
+  /**
+   * Rejects a delimited row with values past the header's last column. Such
+   * a row almost always contains an unquoted delimiter (`1,234.50` with a comma
+   * delimiter), which shifts every later cell, so the mapped columns would
+   * read the wrong values. Blank trailing cells, as left by a trailing
+   * delimiter, are accepted. XLSX rows are not checked, because a sheet
+   * cannot shift cells and may keep notes beside the table.
+   */
+  private checkExtraCells(row: TableRow): void {
+    const header = this.table.header;
+    if (header === null || row.types !== undefined || row.cells.length <= header.length) return;
+    const extra = row.cells.slice(header.length);
+    if (extra.every((cell) => cell.trim() === '')) return;
+    throw new FileRowError(
+      this.table.file,
+      row.line,
+      `column ${header.length + 1}`,
+      extra.join(this.mapping.file.delimiter),
+      `the row has ${row.cells.length} fields but the header has ${header.length}; quote a value that contains the delimiter "${this.mapping.file.delimiter}"`,
+    );
+  }
+
   private type(row: TableRow, column: Column): CellType {
     return row.types?.[column.index] ?? 'text';
   }
@@ -399,6 +421,7 @@ class RowParser {
   }
 
   parse(row: TableRow): void {
+    this.checkExtraCells(row);
     const company = this.company(row);
     company.rowCount += 1;
     const customerNumber = this.requiredId(row, this.columns.customer.number, 'customer number');

@@ -56,6 +56,15 @@ export interface DelimitedOptions {
  * instead of importing garbled names. A leading byte order mark is dropped.
  */
 export function decodeText(bytes: Uint8Array, encoding: TextEncoding, file: string): string {
+  if (isZipArchive(bytes)) {
+    throw new FileRowError(
+      file,
+      1,
+      '(file)',
+      '',
+      'the file is a ZIP archive, such as an XLSX workbook, not delimited text; import a workbook with "ardesk import csv" and a mapping, naming the file .xlsx or setting "format": "xlsx"',
+    );
+  }
   if (encoding !== 'utf-8') {
     return stripByteOrderMark(iconv.decode(Buffer.from(bytes), encoding));
   }
@@ -70,8 +79,39 @@ export function decodeText(bytes: Uint8Array, encoding: TextEncoding, file: stri
       file,
       line,
       '(encoding)',
-      lineText.slice(0, 80),
+      printable(lineText.slice(0, 80)),
       'the file is not valid UTF-8; set "encoding" in the mapping (latin1, windows-1252, cp852 ...)',
+    );
+  }
+}
+
+/** True when the bytes start with a ZIP local file header (`PK\x03\x04`), as XLSX files do. */
+function isZipArchive(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+/** Shows control characters as `\xNN`, so an error about binary data stays one readable line. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * Rejects a cell holding a NUL character: PostgreSQL text cannot store it,
+ * and in a CSV file it means binary data or a UTF-16 file read as UTF-8.
+ * `names` labels the columns (the header row's cells), else they are
+ * numbered from 1.
+ */
+function rejectNulCharacters(file: string, rows: TableRow[], names: string[] | undefined): void {
+  for (const row of rows) {
+    const index = row.cells.findIndex((cell) => cell.includes('\0'));
+    if (index < 0) continue;
+    throw new FileRowError(
+      file,
+      row.line,
+      printable(names?.[index]?.trim() || `column ${index + 1}`),
+      printable(row.cells[index]!),
+      'the value contains a NUL byte (0x00); the file is binary or in another encoding, such as UTF-16',
     );
   }
 }
@@ -121,6 +161,7 @@ export function readDelimited(text: string, file: string, options: DelimitedOpti
     if (record.every((cell) => cell.trim() === '')) continue;
     rows.push({ line, cells: record });
   }
+  rejectNulCharacters(file, rows, options.header ? rows[0]?.cells : undefined);
   if (!options.header) return { file, header: null, headerLine: null, rows };
   const headerRow = rows.shift();
   if (!headerRow) {

@@ -136,6 +136,23 @@ describe('CSV upload', () => {
     expect(companies.json().companies.map((company: { code: string }) => company.code)).not.toContain('IMP2');
   });
 
+  it('rejects a NUL byte with 400', async () => {
+    const response = await uploadCsv(
+      { mapping: JSON.stringify(mapping), company: 'IMP4', currency: 'KWD' },
+      csvText.replace('DOC-2', 'DOC\u00002'),
+    );
+    expect(response.statusCode).toBe(400);
+    const error = response.json().error;
+    expect(error.field).toBe('document');
+    expect(error.message).toContain('line 3');
+  });
+
+  it('rejects an empty file with 400', async () => {
+    const response = await uploadCsv({ mapping: JSON.stringify(mapping), company: 'IMP4', currency: 'KWD' }, '');
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.field).toBe('(header)');
+  });
+
   it('rejects a request without a file', async () => {
     const { payload, headers } = multipartBody({ mapping: JSON.stringify(mapping) }, []);
     const response = await app.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers });
