@@ -31,6 +31,14 @@ async function localAmounts(
   const rateCache = new Map<string, string | null>();
   const results: { amountLocal: bigint; fxRate: string }[] = [];
   for (const item of items) {
+    if (!exponents.has(item.currency)) {
+      const where = item.sourceLine == null ? '' : ` (line ${item.sourceLine})`;
+      throw new InputError(
+        `unknown currency "${item.currency}" on item ${item.erpKey}${where}: use an ISO 4217 code`,
+        'invalid_currency',
+        'currency',
+      );
+    }
     if (item.currency === company.currency) {
       results.push({ amountLocal: item.amountLocal ?? item.amount, fxRate: '1' });
       continue;
@@ -52,10 +60,8 @@ async function localAmounts(
         'currency',
       );
     }
-    const fromExponent = exponents.get(item.currency);
-    if (fromExponent === undefined) {
-      throw new InputError(`unknown currency "${item.currency}"`, 'invalid_currency', 'currency');
-    }
+    // Checked at the top of the loop.
+    const fromExponent = exponents.get(item.currency)!;
     const amountLocal = convertAmount(item.amount, rate, fromExponent, company.currencyExponent);
     if (!fitsMinorUnits(amountLocal)) {
       throw new InputError(

@@ -148,3 +148,19 @@ describe('ledger import and balances', () => {
     expect(await balanceAsOf(db, company.companyId, '2026-03-10')).toBe(234_567n + 30_750n);
   });
 });
+
+describe('item currency check', () => {
+  it('rejects an unknown currency and writes nothing', async () => {
+    const bad = ledger();
+    bad.company = { code: 'KW02', currency: 'KWD' };
+    bad.items = bad.items.map((item, index) =>
+      index === 1 ? { ...item, currency: 'XYZ', sourceLine: 3 } : item,
+    );
+    bad.allocations = [];
+    await expect(
+      applyImport(db, { kind: 'test', file: 'y', sha256: 'y' }, [bad]),
+    ).rejects.toThrow('unknown currency "XYZ" on item PAY-1 (line 3)');
+    const companies = await db.query(`select 1 from company where code = 'KW02'`);
+    expect(companies.rows).toHaveLength(0);
+  });
+});

@@ -77,7 +77,9 @@ create table open_item (
   document_date date not null,
   posting_date date not null,
   due_date date not null,
-  currency char(3) not null references currency (code),
+  -- A currency code of the currency table. The ledger checks it before
+  -- insert: a foreign key here was a third of the bulk insert time.
+  currency char(3) not null,
   -- Signed: debits (invoices, debit notes) positive, credits negative.
   amount bigint not null check (amount <> 0),
   amount_local bigint not null,
