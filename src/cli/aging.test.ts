@@ -1,18 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, testEngine, type TestDb } from '../../test/helpers/db.js';
-import { startCli } from '../../test/server/child.js';
-import { openDb } from '../db/open.js';
-import type { Db } from '../db/types.js';
+import { describe, expect, it } from 'vitest';
+import { useCliHarness } from '../../test/helpers/cli.js';
 import { applyImport, type ParsedLedger } from '../ledger/index.js';
 import { listSnapshots, type AgingJson } from '../aging/index.js';
 import { monthEndsBetween } from './aging.js';
-
-let db: TestDb;
-let folder: string;
 
 const ledger: ParsedLedger = {
   company: { code: 'CL01', currency: 'EUR' },
@@ -61,37 +53,10 @@ const ledger: ParsedLedger = {
   rowCount: 3,
 };
 
-function dataDir(): string {
-  return join(folder, 'db');
-}
-
-/** Opens the database a child process uses: the test schema, or an embedded data folder. */
-async function withChildDb<T>(work: (database: Db) => Promise<T>): Promise<T> {
-  if (testEngine === 'postgres') return work(db);
-  const embedded = await openDb({ dataDir: dataDir() });
-  try {
-    return await work(embedded);
-  } finally {
-    await embedded.close();
-  }
-}
-
-async function ardesk(...args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const dirArgs = testEngine === 'postgres' ? [] : ['--data-dir', dataDir()];
-  const cli = startCli([...args, ...dirArgs], db.childEnv);
-  const code = await cli.exited;
-  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
-}
-
-beforeAll(async () => {
-  db = await openTestDb();
-  folder = await mkdtemp(join(tmpdir(), 'ardesk-aging-cli-'));
-  await withChildDb((database) => applyImport(database, { kind: 'test', file: 'cli', sha256: 'c' }, [ledger]));
-});
-afterAll(async () => {
-  await db.close();
-  await rm(folder, { recursive: true, force: true });
-});
+const harness = useCliHarness('aging-cli', (database) =>
+  applyImport(database, { kind: 'test', file: 'cli', sha256: 'c' }, [ledger]),
+);
+const { ardesk, withChildDb } = harness;
 
 describe('ardesk aging', () => {
   it('prints a table with grouped amounts', async () => {
@@ -117,7 +82,7 @@ describe('ardesk aging', () => {
   });
 
   it('writes an XLSX file', async () => {
-    const file = join(folder, 'aging.xlsx');
+    const file = join(harness.folder(), 'aging.xlsx');
     const { code, stderr } = await ardesk('aging', '--as-of', '2026-02-28', '--format', 'xlsx', '--output', file, '--age-credits');
     expect(code, stderr).toBe(0);
     const workbook = new ExcelJS.Workbook();

@@ -1,17 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, testEngine, type TestDb } from '../../test/helpers/db.js';
-import { startCli } from '../../test/server/child.js';
-import { openDb } from '../db/open.js';
-import type { Db } from '../db/types.js';
+import { describe, expect, it } from 'vitest';
+import { useCliHarness } from '../../test/helpers/cli.js';
 import { applyImport, type OpenItemInput, type ParsedLedger } from '../ledger/index.js';
 import type { KpiReportJson } from '../kpi/index.js';
-
-let db: TestDb;
-let folder: string;
 
 function invoice(erpKey: string, customerNumber: string, postingDate: string, dueDate: string, amount: bigint): OpenItemInput {
   return {
@@ -43,37 +35,10 @@ const ledger: ParsedLedger = {
   rowCount: 2,
 };
 
-function dataDir(): string {
-  return join(folder, 'db');
-}
-
-/** Opens the database a child process uses: the test schema, or an embedded data folder. */
-async function withChildDb<T>(work: (database: Db) => Promise<T>): Promise<T> {
-  if (testEngine === 'postgres') return work(db);
-  const embedded = await openDb({ dataDir: dataDir() });
-  try {
-    return await work(embedded);
-  } finally {
-    await embedded.close();
-  }
-}
-
-async function ardesk(...args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const dirArgs = testEngine === 'postgres' ? [] : ['--data-dir', dataDir()];
-  const cli = startCli([...args, ...dirArgs], db.childEnv);
-  const code = await cli.exited;
-  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
-}
-
-beforeAll(async () => {
-  db = await openTestDb();
-  folder = await mkdtemp(join(tmpdir(), 'ardesk-kpi-cli-'));
-  await withChildDb((database) => applyImport(database, { kind: 'test', file: 'cli', sha256: 'k' }, [ledger]));
-});
-afterAll(async () => {
-  await db.close();
-  await rm(folder, { recursive: true, force: true });
-});
+const harness = useCliHarness('kpi-cli', (database) =>
+  applyImport(database, { kind: 'test', file: 'cli', sha256: 'k' }, [ledger]),
+);
+const { ardesk } = harness;
 
 describe('ardesk kpi', () => {
   it('prints the month table and the legend', async () => {
@@ -135,7 +100,7 @@ describe('ardesk kpi', () => {
   });
 
   it('writes an XLSX file', async () => {
-    const file = join(folder, 'kpi.xlsx');
+    const file = join(harness.folder(), 'kpi.xlsx');
     const { code, stderr } = await ardesk('kpi', '--from', '2026-04', '--to', '2026-04', '--format', 'xlsx', '--output', file);
     expect(code, stderr).toBe(0);
     const workbook = new ExcelJS.Workbook();

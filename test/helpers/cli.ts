@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { openDb } from '../../src/db/open.js';
+import type { Db } from '../../src/db/types.js';
+import { startCli } from '../server/child.js';
+import { openTestDb, testEngine, type TestDb } from './db.js';
+
+export interface CliRun {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliHarness {
+  /** A temporary folder of the test file, removed at the end. */
+  folder(): string;
+  /** Runs `ardesk ARGS` as a child process on the test database. */
+  ardesk(...args: string[]): Promise<CliRun>;
+  /** Opens the database the child processes use, for setting up or checking. */
+  withChildDb<T>(work: (database: Db) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Sets up a test file that runs the CLI as a child process: a database of
+ * its own (a PostgreSQL schema, or an embedded data folder that only one
+ * process opens at a time) and a temporary folder, both removed after the
+ * file's tests. `seed` writes the file's ledger before the first test.
+ */
+export function useCliHarness(name: string, seed: (database: Db) => Promise<unknown>): CliHarness {
+  let db: TestDb;
+  let folder = '';
+  const dataDir = () => join(folder, 'db');
+
+  const withChildDb = async <T>(work: (database: Db) => Promise<T>): Promise<T> => {
+    if (testEngine === 'postgres') return work(db);
+    const embedded = await openDb({ dataDir: dataDir() });
+    try {
+      return await work(embedded);
+    } finally {
+      await embedded.close();
+    }
+  };
+
+  beforeAll(async () => {
+    db = await openTestDb();
+    folder = await mkdtemp(join(tmpdir(), `ardesk-${name}-`));
+    await withChildDb(seed);
+  });
+  afterAll(async () => {
+    await db.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  return {
+    folder: () => folder,
+    withChildDb,
+    async ardesk(...args) {
+      const dirArgs = testEngine === 'postgres' ? [] : ['--data-dir', dataDir()];
+      const cli = startCli([...args, ...dirArgs], db.childEnv);
+      const code = await cli.exited;
+      return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+    },
+  };
+}
