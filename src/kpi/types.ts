@@ -1,15 +1,9 @@
 import type { IsoDate } from '../shared/dates.js';
+import { agingGroupings, type AgingGrouping } from '../aging/types.js';
 
-export const kpiGroupings = [
-  'customer',
-  'group',
-  'country',
-  'region',
-  'collector',
-  'currency',
-  'company',
-] as const;
-export type KpiGrouping = (typeof kpiGroupings)[number];
+/** KPIs group by the same customer attributes as the aging. */
+export const kpiGroupings = agingGroupings;
+export type KpiGrouping = AgingGrouping;
 
 export interface KpiRequest {
   /** Company codes to include; all companies when empty or undefined. */
