@@ -195,7 +195,7 @@ function sheetName(title: string, used: Set<string>): string {
   return name;
 }
 
-/** The largest integer a double holds exactly: 2^53 - 1. */
+/** The largest integer a double represents exactly: 2^53 - 1. */
 const maxExactDouble = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**

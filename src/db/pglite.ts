@@ -41,8 +41,8 @@ function isRunning(pid: number): boolean {
 
 /**
  * Takes the data folder's lock file. PGlite serves one process at a time,
- * and a second process writing the same folder would corrupt it, so a live
- * holder is an error; a lock left by a dead process is taken over.
+ * and a second process writing the same folder would corrupt it. So a
+ * live holder is an error, and a lock left by a dead process is taken over.
  */
 function lockDataDir(dataDir: string): () => void {
   const lockFile = join(dataDir, 'ardesk.lock');

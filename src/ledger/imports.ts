@@ -6,7 +6,7 @@ import { insertAllocations } from './allocations.js';
 import { allocateToInstalments, expandInstalments } from './payment-terms.js';
 import type { AllocationInput, CustomerInput, OpenItemInput } from './types.js';
 
-/** What a parser hands to the ledger: one company's rows of one file. */
+/** Rows of one company from one file, as a parser passes them to the ledger. */
 export interface ParsedLedger {
   company: CompanyInput;
   customers: CustomerInput[];

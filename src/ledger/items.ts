@@ -77,7 +77,7 @@ async function localAmounts(
 
 /**
  * Inserts open items in batches. An item whose source key the company
- * already holds is skipped, which makes a repeated import change nothing.
+ * already contains is skipped, which makes a repeated import change nothing.
  * The caller runs this inside its import transaction.
  */
 export async function insertItems(

@@ -129,7 +129,7 @@ describe('ledger import and balances', () => {
 
   it('rejects a backdated allocation that overdraws before a reversal', async () => {
     const company = await getCompany(db, 'KW01');
-    // As of 2026-03-05 the original allocation still stands, so a second
+    // As of 2026-03-05 the original allocation still counts, so a second
     // allocation of the full amount that day would overdraw the payment.
     await expect(
       allocate(db, company.companyId, {

@@ -87,7 +87,7 @@ export function divideRounded(numerator: bigint, denominator: bigint): bigint {
   return negative ? -quotient : quotient;
 }
 
-/** A decimal rate as an exact fraction: `1.0825` is 10825 / 10000. */
+/** Converts a decimal rate to an exact fraction: `1.0825` is 10825 / 10000. */
 export function rateToFraction(rate: string): {
   numerator: bigint;
   denominator: bigint;

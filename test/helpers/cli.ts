@@ -23,10 +23,11 @@ export interface CliHarness {
 }
 
 /**
- * Sets up a test file that runs the CLI as a child process: a database of
- * its own (a PostgreSQL schema, or an embedded data folder that only one
- * process opens at a time) and a temporary folder, both removed after the
- * file's tests. `seed` writes the file's ledger before the first test.
+ * Sets up a test file that runs the CLI as a child process. The file gets
+ * a database of its own and a temporary folder, both removed after its
+ * tests. The database is a PostgreSQL schema, or an embedded data folder
+ * that only one process opens at a time. `seed` writes the file's ledger
+ * before the first test.
  */
 export function useCliHarness(name: string, seed: (database: Db) => Promise<unknown>): CliHarness {
   let db: TestDb;
