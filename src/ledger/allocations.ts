@@ -34,17 +34,16 @@ async function loadItemStates(
   }>(
     `select i.item_id, i.erp_key, i.currency, i.posting_date, i.amount,
             i.amount_local,
-            coalesce((select sum(case when i.amount > 0 then a.amount else a.credit_amount end)
-                      from allocation a
-                      where a.company_id = i.company_id
-                        and (a.debit_item_id = i.item_id or a.credit_item_id = i.item_id)),
-                     0)::bigint as allocated,
-            coalesce((select sum(case when i.amount > 0 then a.amount_local else a.credit_amount_local end)
-                      from allocation a
-                      where a.company_id = i.company_id
-                        and (a.debit_item_id = i.item_id or a.credit_item_id = i.item_id)),
-                     0)::bigint as allocated_local
+            coalesce(s.allocated, 0)::bigint as allocated,
+            coalesce(s.allocated_local, 0)::bigint as allocated_local
      from open_item i
+     left join lateral (
+       select sum(case when i.amount > 0 then a.amount else a.credit_amount end) as allocated,
+              sum(case when i.amount > 0 then a.amount_local else a.credit_amount_local end) as allocated_local
+       from allocation a
+       where a.company_id = i.company_id
+         and (a.debit_item_id = i.item_id or a.credit_item_id = i.item_id)
+     ) s on true
      where i.company_id = $1 and i.erp_key = any($2::text[])`,
     [companyId, [...new Set(erpKeys)]],
   );

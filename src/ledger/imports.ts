@@ -54,7 +54,7 @@ export async function applyImport(
       const importId = importIdRow.rows[0]!.id;
       progress('customers', 0, ledger.items.length);
       const customerIds = await ensureCustomers(tx, company.companyId, ledger.customers);
-      const expandedItems = await expandInstalments(tx, company.code, ledger.items);
+      const expandedItems = await expandInstalments(tx, company, ledger.items);
       const expandedAllocations =
         expandedItems === ledger.items
           ? ledger.allocations

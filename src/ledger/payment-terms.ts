@@ -2,7 +2,7 @@ import type { Queryable } from '../db/types.js';
 import { addDays, type IsoDate } from '../shared/dates.js';
 import { InputError } from '../shared/errors.js';
 import { getCompany, nextBusinessDay } from './companies.js';
-import type { AllocationInput, OpenItemInput } from './types.js';
+import type { AllocationInput, Company, OpenItemInput } from './types.js';
 
 export interface InstalmentRule {
   /** Share of the amount in basis points; the shares of a term add to 10000. */
@@ -157,10 +157,9 @@ export async function listPaymentTerms(
  */
 export async function expandInstalments(
   db: Queryable,
-  companyCode: string,
+  company: Company,
   items: readonly OpenItemInput[],
 ): Promise<OpenItemInput[]> {
-  const company = await getCompany(db, companyCode);
   const terms = new Map(
     (await listPaymentTerms(db, company.companyId)).map((term) => [term.code, term]),
   );
