@@ -24,7 +24,7 @@ import {
   type AgingRequest,
 } from '../aging/index.js';
 import type { Db } from '../db/types.js';
-import { addDbOptions, withDb } from './context.js';
+import { addDbOptions, parseCompanyCodes, withDb } from './context.js';
 import {
   checkOutputOptions,
   outputFormats,
@@ -102,7 +102,7 @@ function agingRequest(options: AgingOptions): AgingRequest {
   if (options.currency !== 'local' && options.currency !== 'transaction') {
     throw new InputError(`invalid --currency "${options.currency}": use local or transaction`, 'invalid_currency_mode', 'currency');
   }
-  const companies = (options.company ?? []).flatMap((code) => code.split(',')).map((code) => code.trim()).filter(Boolean);
+  const companies = parseCompanyCodes(options.company);
   return {
     companies,
     asOf,

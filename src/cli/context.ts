@@ -39,3 +39,11 @@ export function reportCliError(error: unknown): void {
   process.stderr.write(`ardesk: ${error.message}\n(set ARDESK_DEBUG=1 to see the stack trace)\n`);
   process.exitCode = 1;
 }
+
+/** Splits `--company` values, repeated or comma-separated, into codes. */
+export function parseCompanyCodes(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((code) => code.split(','))
+    .map((code) => code.trim())
+    .filter(Boolean);
+}

@@ -12,7 +12,7 @@ import {
   type KpiRequest,
   type KpiRow,
 } from '../kpi/index.js';
-import { addDbOptions, withDb } from './context.js';
+import { addDbOptions, parseCompanyCodes, withDb } from './context.js';
 import {
   checkOutputOptions,
   outputFormats,
@@ -56,10 +56,7 @@ function kpiRequest(options: KpiOptions): KpiRequest {
       'by',
     );
   }
-  const companies = (options.company ?? [])
-    .flatMap((code) => code.split(','))
-    .map((code) => code.trim())
-    .filter(Boolean);
+  const companies = parseCompanyCodes(options.company);
   return {
     companies,
     from: options.from,
