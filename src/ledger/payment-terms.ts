@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/types.js';
-import { addDays, type IsoDate } from '../shared/dates.js';
+import { addDays, toEpochDay, type IsoDate } from '../shared/dates.js';
 import { InputError } from '../shared/errors.js';
 import { getCompany, nextBusinessDay } from './companies.js';
 import type { AllocationInput, Company, OpenItemInput } from './types.js';
@@ -213,7 +213,8 @@ export function allocateToInstalments(
     parts.set(original, list);
   }
   for (const list of parts.values()) {
-    list.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0));
+    // Oldest due date first. The sort is stable, so equal dates keep their order.
+    list.sort((a, b) => toEpochDay(a.dueDate) - toEpochDay(b.dueDate));
   }
   const rewritten: AllocationInput[] = [];
   for (const allocation of allocations) {

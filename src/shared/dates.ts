@@ -123,7 +123,8 @@ export function parseDate(text: string, format: DateFormat): IsoDate | null {
     const match = /^(\d{4})(\d{2})(\d{2})(?:\.0+)?$/.exec(value);
     if (match) parts = [match[1]!, match[2]!, match[3]!];
   } else {
-    const separator = format[1] === '/' ? '/' : format[1] === '.' ? '.' : '-';
+    // The second character of M/D/YYYY, D/M/YYYY, D.M.YYYY and D-M-YYYY is the separator.
+    const separator = format[1]!;
     const pieces = value.split(separator);
     if (pieces.length === 3 && pieces.every((piece) => /^\d{1,4}$/.test(piece))) {
       const [first, second, year] = pieces as [string, string, string];
