@@ -303,7 +303,7 @@ function printResults(engines: readonly EngineResult[], ledger: ParsedLedger, ge
     formatCount(ledger.rowCount),
     (result.importMs / 1000).toFixed(2),
     formatCount(result.importRowsPerSecond),
-    ...['customers', 'items', 'allocations'].map((stage) => ((result.importStagesMs[stage] ?? 0) / 1000).toFixed(2)),
+    ...['customers', 'items', 'allocations', 'indexes'].map((stage) => ((result.importStagesMs[stage] ?? 0) / 1000).toFixed(2)),
     (result.analyzeMs / 1000).toFixed(2),
   ]);
   process.stdout.write(
@@ -312,7 +312,7 @@ function printResults(engines: readonly EngineResult[], ledger: ParsedLedger, ge
   );
   process.stdout.write(
     `${formatTable(
-      ['engine', 'rows', 'import s', 'rows/s', 'customers s', 'items s', 'allocations s', 'analyze s'],
+      ['engine', 'rows', 'import s', 'rows/s', 'customers s', 'items s', 'allocations s', 'indexes s', 'analyze s'],
       importRows,
     )}\n\n`,
   );

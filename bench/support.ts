@@ -16,17 +16,28 @@ export interface StatementTime {
  */
 export function traceStatements(db: Db): { db: Db; times: () => StatementTime[] } {
   const totals = new Map<string, StatementTime>();
+  const record = (sql: string, start: number) => {
+    const statement = sql.replace(/\s+/g, ' ').trim().split(' ').slice(0, 4).join(' ');
+    const entry = totals.get(statement) ?? { statement, count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += performance.now() - start;
+    totals.set(statement, entry);
+  };
   const timed = (target: Queryable): Queryable => ({
     async query(sql, params) {
       const start = performance.now();
       try {
         return await target.query(sql, params);
       } finally {
-        const statement = sql.replace(/\s+/g, ' ').trim().split(' ').slice(0, 4).join(' ');
-        const entry = totals.get(statement) ?? { statement, count: 0, ms: 0 };
-        entry.count++;
-        entry.ms += performance.now() - start;
-        totals.set(statement, entry);
+        record(sql, start);
+      }
+    },
+    async copyRows(table, columns, lines) {
+      const start = performance.now();
+      try {
+        return await target.copyRows(table, columns, lines);
+      } finally {
+        record(`copy ${table}`, start);
       }
     },
   });

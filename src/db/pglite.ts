@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult, SqlParam } from './types.js';
+import { copyStatement, copyText } from './copy.js';
 
 const parsers = {
   [types.INT8]: (value: string) => BigInt(value),
@@ -14,6 +15,7 @@ interface PgliteLike {
   query<Row>(
     sql: string,
     params?: unknown[],
+    options?: { blob?: Blob },
   ): Promise<{ rows: Row[]; affectedRows?: number }>;
 }
 
@@ -25,6 +27,13 @@ function wrap(target: PgliteLike): Queryable {
     ): Promise<QueryResult<Row>> {
       const result = await target.query<Row>(sql, [...params]);
       return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
+    },
+    async copyRows(table, columns, lines) {
+      if (lines.length === 0) return 0;
+      // PGlite reads COPY input from a blob passed with the statement.
+      const blob = new Blob([copyText(lines)]);
+      const result = await target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob });
+      return result.affectedRows ?? lines.length;
     },
   };
 }
@@ -84,6 +93,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   return {
     engine: 'pglite',
     query: base.query,
+    copyRows: base.copyRows,
     async transaction(work) {
       return pglite.transaction((tx) => work(wrap(tx)));
     },

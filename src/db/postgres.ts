@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyStatement, copyText } from './copy.js';
 import type { Db, Queryable, QueryResult, SqlParam } from './types.js';
 
 const { Pool, types } = pg;
@@ -23,6 +27,14 @@ function toParams(params: readonly SqlParam[]): unknown[] {
   );
 }
 
+/** COPY text in pieces of a few thousand rows, so no single string grows huge. */
+function* copyChunks(lines: readonly string[]): Generator<string> {
+  const linesPerChunk = 5_000;
+  for (let start = 0; start < lines.length; start += linesPerChunk) {
+    yield copyText(lines.slice(start, start + linesPerChunk));
+  }
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(
@@ -38,6 +50,17 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
         rows: result.rows as Row[],
         affectedRows: result.rowCount ?? 0,
       };
+    },
+    async copyRows(table, columns, lines) {
+      if (lines.length === 0) return 0;
+      const connection = client instanceof Pool ? await client.connect() : client;
+      try {
+        const stream = connection.query(copyFrom(copyStatement(table, columns, 'stdin')));
+        await pipeline(Readable.from(copyChunks(lines)), stream);
+        return Number(stream.rowCount);
+      } finally {
+        if (connection !== client) (connection as pg.PoolClient).release();
+      }
     },
   };
 }
@@ -64,6 +87,7 @@ export async function openPostgres(
   return {
     engine: 'postgres',
     query: base.query,
+    copyRows: base.copyRows,
     async transaction(work) {
       const client = await pool.connect();
       try {

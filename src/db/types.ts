@@ -25,6 +25,12 @@ export interface Queryable {
     sql: string,
     params?: readonly SqlParam[],
   ): Promise<QueryResult<Row>>;
+  /**
+   * Appends rows to a table with COPY, the fastest way into PostgreSQL.
+   * Each line is one row in COPY's text format (see copy.ts), without
+   * its newline. Returns the number of rows written.
+   */
+  copyRows(table: string, columns: readonly string[], lines: readonly string[]): Promise<number>;
 }
 
 export interface Db extends Queryable {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/types.js';
+import { copyField } from '../db/copy.js';
 import { divideRounded } from '../shared/money.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import type { IsoDate } from '../shared/dates.js';
@@ -32,19 +33,26 @@ async function loadItemStates(
     allocated: bigint;
     allocated_local: bigint;
   }>(
-    `select i.item_id, i.erp_key, i.currency, i.posting_date, i.amount,
-            i.amount_local,
-            coalesce(s.allocated, 0)::bigint as allocated,
-            coalesce(s.allocated_local, 0)::bigint as allocated_local
-     from open_item i
-     left join lateral (
-       select sum(case when i.amount > 0 then a.amount else a.credit_amount end) as allocated,
-              sum(case when i.amount > 0 then a.amount_local else a.credit_amount_local end) as allocated_local
+    // Set-based rather than a lateral lookup per item, so that it stays
+    // linear while a bulk load has the allocation indexes dropped.
+    `with wanted as (
+       select item_id, erp_key, currency, posting_date, amount, amount_local
+       from open_item where company_id = $1 and erp_key = any($2::text[])),
+     used as (
+       select a.debit_item_id as item_id, a.amount as allocated, a.amount_local as allocated_local
        from allocation a
-       where a.company_id = i.company_id
-         and (a.debit_item_id = i.item_id or a.credit_item_id = i.item_id)
-     ) s on true
-     where i.company_id = $1 and i.erp_key = any($2::text[])`,
+       where a.company_id = $1 and a.debit_item_id in (select item_id from wanted)
+       union all
+       select a.credit_item_id, a.credit_amount, a.credit_amount_local
+       from allocation a
+       where a.company_id = $1 and a.credit_item_id in (select item_id from wanted)),
+     totals as (
+       select item_id, sum(allocated) as allocated, sum(allocated_local) as allocated_local
+       from used group by item_id)
+     select w.item_id, w.erp_key, w.currency, w.posting_date, w.amount, w.amount_local,
+            coalesce(t.allocated, 0)::bigint as allocated,
+            coalesce(t.allocated_local, 0)::bigint as allocated_local
+     from wanted w left join totals t on t.item_id = w.item_id`,
     [companyId, [...new Set(erpKeys)]],
   );
   return new Map(
@@ -169,20 +177,40 @@ export async function insertAllocations(
   allocations: readonly AllocationInput[],
   importId: bigint | null,
   knownStates: ReadonlyMap<string, ItemState> = new Map(),
+  options: { bulk?: boolean } = {},
 ): Promise<{ inserted: number; skipped: number }> {
   if (allocations.length === 0) return { inserted: 0, skipped: 0 };
   const keyed = allocations.filter((allocation) => allocation.erpKey);
   const existing = new Set<string>();
   if (keyed.length > 0) {
-    const result = await db.query<{ erp_key: string }>(
-      `select erp_key from allocation where company_id = $1 and erp_key = any($2::text[])`,
-      [companyId, keyed.map((allocation) => allocation.erpKey as string)],
-    );
+    // A bulk load reads every stored key once: it has no index to look
+    // keys up by, and stores at least as many rows as it finds.
+    const result = options.bulk
+      ? await db.query<{ erp_key: string }>(
+          `select erp_key from allocation where company_id = $1 and erp_key is not null`,
+          [companyId],
+        )
+      : await db.query<{ erp_key: string }>(
+          `select erp_key from allocation where company_id = $1 and erp_key = any($2::text[])`,
+          [companyId, keyed.map((allocation) => allocation.erpKey as string)],
+        );
     for (const row of result.rows) existing.add(row.erp_key);
   }
   const fresh = allocations.filter(
     (allocation) => !allocation.erpKey || !existing.has(allocation.erpKey),
   );
+  const freshKeys = new Set<string>();
+  for (const allocation of fresh) {
+    if (!allocation.erpKey) continue;
+    if (freshKeys.has(allocation.erpKey)) {
+      throw new InputError(
+        `allocation key ${allocation.erpKey} appears twice (${allocation.creditErpKey} -> ${allocation.debitErpKey})`,
+        'duplicate_allocation',
+        'allocation',
+      );
+    }
+    freshKeys.add(allocation.erpKey);
+  }
   const unknownKeys = fresh
     .flatMap((allocation) => [allocation.creditErpKey, allocation.debitErpKey])
     .filter((key) => !knownStates.has(key));
@@ -203,8 +231,45 @@ export async function insertAllocations(
     }
     return prepareAllocation(allocation, credit, debit);
   });
-  await writeAllocations(db, companyId, prepared, importId);
+  if (options.bulk) await copyAllocations(db, companyId, prepared, importId);
+  else await writeAllocations(db, companyId, prepared, importId);
   return { inserted: prepared.length, skipped: allocations.length - prepared.length };
+}
+
+const allocationColumns = [
+  'company_id', 'allocation_id', 'credit_item_id', 'debit_item_id', 'allocation_date',
+  'amount', 'credit_amount', 'amount_local', 'credit_amount_local', 'erp_key', 'import_id',
+] as const;
+
+/**
+ * The bulk path of writeAllocations: ids from one reservation on the
+ * sequence (the caller holds an exclusive lock on the ledger tables) and
+ * rows by COPY.
+ */
+async function copyAllocations(
+  db: Queryable,
+  companyId: number,
+  prepared: readonly PreparedAllocation[],
+  importId: bigint | null,
+): Promise<void> {
+  if (prepared.length === 0) return;
+  const reserved = await db.query<{ last: bigint }>(
+    `select setval('allocation_id_seq', nextval('allocation_id_seq') + $1 - 1) as last`,
+    [prepared.length],
+  );
+  const firstId = reserved.rows[0]!.last - BigInt(prepared.length) + 1n;
+  const company = String(companyId);
+  const importText = copyField(importId === null ? null : importId.toString());
+  const rowsPerCopy = 50_000;
+  for (let start = 0; start < prepared.length; start += rowsPerCopy) {
+    const lines = prepared
+      .slice(start, start + rowsPerCopy)
+      .map(
+        (row, offset) =>
+          `${company}\t${firstId + BigInt(start + offset)}\t${row.creditItemId}\t${row.debitItemId}\t${row.allocationDate}\t${row.amount}\t${row.creditAmount}\t${row.amountLocal}\t${row.creditAmountLocal}\t${copyField(row.erpKey)}\t${importText}`,
+      );
+    await db.copyRows('allocation', allocationColumns, lines);
+  }
 }
 
 async function writeAllocations(

@@ -3,6 +3,7 @@ import { ensureCompany, type CompanyInput } from './companies.js';
 import { ensureCustomers } from './customers.js';
 import { insertItems } from './items.js';
 import { insertAllocations } from './allocations.js';
+import { shouldBulkLoad, withLedgerIndexesDropped } from './bulk-load.js';
 import { allocateToInstalments, expandInstalments } from './payment-terms.js';
 import type { AllocationInput, CustomerInput, OpenItemInput } from './types.js';
 
@@ -59,18 +60,31 @@ export async function applyImport(
         expandedItems === ledger.items
           ? ledger.allocations
           : allocateToInstalments(expandedItems, ledger.allocations);
-      progress('items', 0, expandedItems.length);
-      const items = await insertItems(tx, company, customerIds, expandedItems, importId, (done) =>
-        progress('items', done, expandedItems.length),
-      );
-      progress('allocations', 0, expandedAllocations.length);
-      const allocations = await insertAllocations(
-        tx,
-        company.companyId,
-        expandedAllocations,
-        importId,
-        items.insertedStates,
-      );
+      const bulk = await shouldBulkLoad(tx, expandedItems.length + expandedAllocations.length);
+      const load = async () => {
+        progress('items', 0, expandedItems.length);
+        const items = await insertItems(
+          tx,
+          company,
+          customerIds,
+          expandedItems,
+          importId,
+          (done) => progress('items', done, expandedItems.length),
+          { bulk },
+        );
+        progress('allocations', 0, expandedAllocations.length);
+        const allocations = await insertAllocations(
+          tx,
+          company.companyId,
+          expandedAllocations,
+          importId,
+          items.insertedStates,
+          { bulk },
+        );
+        if (bulk) progress('indexes', 0, 1);
+        return { items, allocations };
+      };
+      const { items, allocations } = bulk ? await withLedgerIndexesDropped(tx, load) : await load();
       progress('allocations', expandedAllocations.length, expandedAllocations.length);
       const wroteSomething = items.inserted > 0 || allocations.inserted > 0;
       if (wroteSomething) {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/types.js';
+import { copyField } from '../db/copy.js';
 import { convertAmount, fitsMinorUnits, maxMinorUnits } from '../shared/money.js';
 import { InputError } from '../shared/errors.js';
 import { findFxRate, loadCurrencyExponents } from './currencies.js';
@@ -6,6 +7,15 @@ import type { Company, OpenItemInput } from './types.js';
 import type { ItemState } from './allocations.js';
 
 const batchSize = 10_000;
+/** Rows per COPY statement of a bulk load. */
+const copyBatchSize = 50_000;
+
+const itemColumns = [
+  'company_id', 'item_id', 'customer_id', 'kind', 'document_number', 'erp_key',
+  'instalment', 'document_date', 'posting_date', 'due_date', 'currency', 'amount',
+  'amount_local', 'fx_rate', 'disputed', 'payment_terms', 'reference', 'import_id',
+  'source_line',
+] as const;
 
 export interface InsertItemsResult {
   inserted: number;
@@ -75,6 +85,15 @@ async function localAmounts(
   return results;
 }
 
+export interface InsertItemsOptions {
+  /**
+   * The caller has dropped the ledger's indexes (see bulk-load.ts) and
+   * holds an exclusive lock: skip stored keys by reading them once and
+   * insert with ids reserved in one step.
+   */
+  bulk?: boolean;
+}
+
 /**
  * Inserts open items in batches. An item whose source key the company
  * already contains is skipped, which makes a repeated import change nothing.
@@ -87,20 +106,16 @@ export async function insertItems(
   items: readonly OpenItemInput[],
   importId: bigint | null,
   onBatch: (done: number) => void = () => {},
+  options: InsertItemsOptions = {},
 ): Promise<InsertItemsResult> {
+  if (options.bulk) return insertItemsInBulk(db, company, customerIds, items, importId, onBatch);
   const locals = await localAmounts(db, company, items);
   let inserted = 0;
   const insertedStates = new Map<string, ItemState>();
   for (let start = 0; start < items.length; start += batchSize) {
     const batch = items.slice(start, start + batchSize);
     const batchLocals = locals.slice(start, start + batchSize);
-    const customer = batch.map((item) => {
-      const id = customerIds.get(item.customerNumber);
-      if (id === undefined) {
-        throw new Error(`customer ${item.customerNumber} was not created before its items`);
-      }
-      return id.toString();
-    });
+    const customer = batch.map((item) => customerIdOf(customerIds, item));
     const inserts = await db.query<{ item_id: bigint; erp_key: string }>(
       `insert into open_item (company_id, item_id, customer_id, kind,
          document_number, erp_key, instalment, document_date, posting_date,
@@ -160,4 +175,75 @@ export async function insertItems(
     onBatch(Math.min(start + batchSize, items.length));
   }
   return { inserted, skipped: items.length - inserted, insertedStates };
+}
+
+function customerIdOf(customerIds: ReadonlyMap<string, bigint>, item: OpenItemInput): string {
+  const id = customerIds.get(item.customerNumber);
+  if (id === undefined) {
+    throw new Error(`customer ${item.customerNumber} was not created before its items`);
+  }
+  return id.toString();
+}
+
+/**
+ * The bulk path of insertItems: stored source keys are read once, the
+ * first item of each new key is kept, ids come from one reservation on
+ * the sequence, and rows go in by COPY without a conflict check, because
+ * no unique index is there to check against.
+ */
+async function insertItemsInBulk(
+  db: Queryable,
+  company: Company,
+  customerIds: ReadonlyMap<string, bigint>,
+  items: readonly OpenItemInput[],
+  importId: bigint | null,
+  onBatch: (done: number) => void,
+): Promise<InsertItemsResult> {
+  const locals = await localAmounts(db, company, items);
+  const stored = await db.query<{ erp_key: string }>(
+    'select erp_key from open_item where company_id = $1',
+    [company.companyId],
+  );
+  const seen = new Set(stored.rows.map((row) => row.erp_key));
+  const fresh: number[] = [];
+  items.forEach((item, index) => {
+    if (seen.has(item.erpKey)) return;
+    seen.add(item.erpKey);
+    fresh.push(index);
+  });
+  const insertedStates = new Map<string, ItemState>();
+  if (fresh.length === 0) return { inserted: 0, skipped: items.length, insertedStates };
+  // The caller's exclusive lock on open_item keeps other writers from
+  // drawing ids inside the reserved range.
+  const reserved = await db.query<{ last: bigint }>(
+    `select setval('item_id_seq', nextval('item_id_seq') + $1 - 1) as last`,
+    [fresh.length],
+  );
+  const firstId = reserved.rows[0]!.last - BigInt(fresh.length) + 1n;
+  const companyId = String(company.companyId);
+  const importText = copyField(importId === null ? null : importId.toString());
+  for (let start = 0; start < fresh.length; start += copyBatchSize) {
+    const batch = fresh.slice(start, start + copyBatchSize);
+    const lines = batch.map((index, offset) => {
+      const item = items[index]!;
+      const local = locals[index]!;
+      const itemId = firstId + BigInt(start + offset);
+      insertedStates.set(item.erpKey, {
+        itemId,
+        erpKey: item.erpKey,
+        currency: item.currency,
+        postingDate: item.postingDate,
+        amount: item.amount,
+        amountLocal: local.amountLocal,
+        allocated: 0n,
+        allocatedLocal: 0n,
+      });
+      // Ids, amounts, dates, kinds and currency codes were checked before
+      // and cannot hold a tab or a backslash; only free text is escaped.
+      return `${companyId}\t${itemId}\t${customerIdOf(customerIds, item)}\t${item.kind}\t${copyField(item.documentNumber)}\t${copyField(item.erpKey)}\t${item.instalment ?? 1}\t${item.documentDate}\t${item.postingDate}\t${item.dueDate}\t${copyField(item.currency)}\t${item.amount}\t${local.amountLocal}\t${local.fxRate}\t${item.disputed ? 't' : 'f'}\t${copyField(item.paymentTerms)}\t${copyField(item.reference)}\t${importText}\t${item.sourceLine ?? '\\N'}`;
+    });
+    await db.copyRows('open_item', itemColumns, lines);
+    onBatch(Math.min(batch.at(-1)! + 1, items.length));
+  }
+  return { inserted: fresh.length, skipped: items.length - fresh.length, insertedStates };
 }
