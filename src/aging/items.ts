@@ -1,7 +1,9 @@
-import type { Queryable } from '../db/types.js';
+import { scopeCondition } from '../auth/scope.js';
+import { unrestricted } from '../auth/types.js';
+import type { Queryable, SqlParam } from '../db/types.js';
 import { InputError } from '../shared/errors.js';
 import { buildBuckets } from './buckets.js';
-import { checkRequest, resolveCompanies } from './request.js';
+import { checkRequest, resolveCompanies, scopeCompanies } from './request.js';
 import { agingItemsSql } from './sql.js';
 import type { AgingItem, AgingRequest } from './types.js';
 
@@ -96,9 +98,10 @@ export async function agingItems(
   const checked = checkRequest(request);
   const bucketCount = buildBuckets(checked.bucketLimits, checked.basis, checked.ageCredits).length;
   const { limit, offset } = checkPaging(request, bucketCount);
-  const companies = await resolveCompanies(db, checked.companies);
-  const filtered = agingItemsSql({ ...checked, companies });
-  const params = [checked.asOf, request.key ?? null, request.bucket ?? null];
+  const companies = scopeCompanies(await resolveCompanies(db, checked.companies), checked.scope);
+  const params: SqlParam[] = [checked.asOf, request.key ?? null, request.bucket ?? null];
+  const customerCondition = (alias: string) => scopeCondition(checked.scope ?? unrestricted, alias, params);
+  const filtered = agingItemsSql({ ...checked, companies, customerCondition });
   const result = await db.query<ItemRow>(
     `select a.*, ic.exponent as item_exponent, lc.exponent as local_exponent,
             count(*) over () as total_count
@@ -106,7 +109,7 @@ export async function agingItems(
      join currency ic on ic.code = a.item_currency
      join currency lc on lc.code = a.local_currency
      order by a.key, a.customer_number, a.company_code, a.due_date, a.document_number, a.item_id
-     limit $4 offset $5`,
+     limit $${params.length + 1} offset $${params.length + 2}`,
     [...params, limit, offset],
   );
   const items = result.rows.map(toItem);

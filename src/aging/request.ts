@@ -1,3 +1,4 @@
+import type { Scope } from '../auth/types.js';
 import type { Queryable } from '../db/types.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import { isIsoDate } from '../shared/dates.js';
@@ -65,4 +66,11 @@ export async function resolveCompanies(
     }
     return company;
   });
+}
+
+/** Keeps the companies inside a scope's companies; all of them when the scope has no company limit. */
+export function scopeCompanies(companies: Company[], scope: Scope | undefined): Company[] {
+  const allowed = scope?.companyIds;
+  if (allowed === null || allowed === undefined) return companies;
+  return companies.filter((company) => allowed.includes(company.companyId));
 }

@@ -3,6 +3,8 @@
  * currency as of a date, kept so trends and roll rates do not depend on
  * recomputing the past.
  */
+import { recordAudit } from '../audit/audit.js';
+import type { Actor } from '../auth/types.js';
 import type { Db, Queryable } from '../db/types.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import { isIsoDate, isMonthEnd, type IsoDate } from '../shared/dates.js';
@@ -117,11 +119,13 @@ async function findSnapshot(db: Queryable, key: CheckedKey): Promise<SnapshotInf
  * in local currency, with open credit items in the unapplied column
  * (bucket -1). A snapshot with the same company, date, basis and limits
  * is stored once: taking it again returns the stored one with `created`
- * false and leaves its lines as they were.
+ * false and leaves its lines as they were. With an actor, a new snapshot
+ * is recorded in the audit trail in the same transaction.
  */
 export async function takeSnapshot(
   db: Db,
   key: SnapshotKey,
+  actor?: Actor,
 ): Promise<SnapshotInfo & { created: boolean }> {
   const checked = await checkKey(db, key);
   const created = await db.transaction(async (tx) => {
@@ -140,6 +144,16 @@ export async function takeSnapshot(
        from (${snapshotLinesSql(checked.company.companyId, checked.basis, checked.bucketLimits, unappliedSnapshotBucket)}) l`,
       [checked.asOf, snapshotId],
     );
+    if (actor) {
+      await recordAudit(tx, {
+        actor,
+        action: 'snapshot.take',
+        entity: 'aging_snapshot',
+        entityId: snapshotId.toString(),
+        companyId: checked.company.companyId,
+        after: { company: checked.company.code, asOf: checked.asOf, basis: checked.basis, bucketLimits: checked.bucketLimits },
+      });
+    }
     return true;
   });
   const info = await findSnapshot(db, checked);

@@ -1,7 +1,9 @@
-import type { Queryable } from '../db/types.js';
+import { scopeCondition } from '../auth/scope.js';
+import { unrestricted } from '../auth/types.js';
+import type { Queryable, SqlParam } from '../db/types.js';
 import { loadCurrencyExponents, type Company } from '../ledger/index.js';
 import { buildBuckets } from './buckets.js';
-import { checkRequest, resolveCompanies } from './request.js';
+import { checkRequest, resolveCompanies, scopeCompanies } from './request.js';
 import { agingReportSql, bucketColumn } from './sql.js';
 import type {
   AgingEngine,
@@ -62,9 +64,11 @@ export function reportCurrencyLabel(mode: 'local' | 'transaction', companies: re
 /** Computes an aging report with one SQL statement over the ledger tables. */
 export async function sqlAgingReport(db: Queryable, request: AgingRequest): Promise<AgingReport> {
   const checked = checkRequest(request);
-  const companies = await resolveCompanies(db, checked.companies);
+  const companies = scopeCompanies(await resolveCompanies(db, checked.companies), checked.scope);
   const buckets = buildBuckets(checked.bucketLimits, checked.basis, checked.ageCredits);
-  const result = await db.query<ReportRow>(agingReportSql({ ...checked, companies }), [checked.asOf]);
+  const params: SqlParam[] = [checked.asOf];
+  const customerCondition = (alias: string) => scopeCondition(checked.scope ?? unrestricted, alias, params);
+  const result = await db.query<ReportRow>(agingReportSql({ ...checked, companies, customerCondition }), params);
   // One company in local mode: every row is in its currency.
   const onlyCurrency = companies.length === 1 && checked.currency === 'local' ? companies[0]!.currency : null;
   const exponents =

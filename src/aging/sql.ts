@@ -32,6 +32,12 @@ export interface AgingSqlOptions {
   ageCredits: boolean;
   /** Checked, ascending whole days. */
   bucketLimits: readonly number[];
+  /**
+   * Builds a condition on the customer table under `alias` that rows must
+   * meet, such as a scope's regions. It may add parameters, so the SQL must
+   * be built right before it runs.
+   */
+  customerCondition?: (alias: string) => string;
 }
 
 /** Returns the index of the unapplied credits column, after the aged buckets. */
@@ -199,7 +205,7 @@ function nameLookupSql(options: AgingSqlOptions): string | null {
     case 'group':
       return `(select min(x.name) from customer x
                where x.company_id in (${ids.length > 0 ? ids.join(', ') : 'null'})
-                 and x.customer_number = g.key)`;
+                 and x.customer_number = g.key and ${options.customerCondition?.('x') ?? 'true'})`;
     case 'company':
       return '(select x.name from company x where x.code = g.key)';
     case 'currency':
@@ -223,7 +229,8 @@ export function agingReportSql(options: AgingSqlOptions): string {
     options.companies.length === 1 ? String(integers([options.companies[0]!.companyId])[0]) : 'p.company_id';
   const joins = `
     from per_customer p
-    join customer c on c.company_id = ${customerCompany} and c.customer_id = p.customer_id`;
+    join customer c on c.company_id = ${customerCompany} and c.customer_id = p.customer_id
+    where ${options.customerCondition?.('c') ?? 'true'}`;
 
   if (options.companies.length === 1 && options.groupBy === 'customer') {
     return `
@@ -283,7 +290,7 @@ export function agingItemsSql(options: AgingSqlOptions): string {
              o.open_amount_local, o.disputed, ${bucket} as bucket
       from (${openItemsSql(options.basis, companyIds)}) o
       join customer c on c.company_id = o.company_id and c.customer_id = o.customer_id
-      where o.${amount} <> 0
+      where o.${amount} <> 0 and ${options.customerCondition?.('c') ?? 'true'}
     ) a
     where ($2::text is null or a.key = $2) and ($3::integer is null or a.bucket = $3)`;
 }

@@ -1,3 +1,4 @@
+import type { Scope } from '../auth/types.js';
 import type { IsoDate } from '../shared/dates.js';
 
 export type AgingBasis = 'due' | 'document';
@@ -32,6 +33,8 @@ export interface AgingRequest {
    * credits" column instead.
    */
   ageCredits?: boolean;
+  /** Only companies and customers inside this scope; the whole ledger when undefined. */
+  scope?: Scope;
 }
 
 export interface AgingBucket {

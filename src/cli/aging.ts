@@ -1,3 +1,4 @@
+import { cliActor } from '../auth/actor.js';
 import type { Command } from 'commander';
 import {
   addMonths,
@@ -323,7 +324,7 @@ async function runSnapshot(db: Db, command: SnapshotCommand): Promise<void> {
   }
   for (const company of companies) {
     for (const date of dates) {
-      const snapshot = await takeSnapshot(db, { company, asOf: date, basis, bucketLimits });
+      const snapshot = await takeSnapshot(db, { company, asOf: date, basis, bucketLimits }, cliActor());
       const state = snapshot.created ? 'stored' : 'already stored';
       process.stdout.write(
         `${company}  ${date}  ${state}: ${snapshot.lineCount} lines, total ${formatMinorGrouped(snapshot.totalLocal, snapshot.exponent)} ${snapshot.currency}\n`,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { cliActor } from '../auth/actor.js';
 import { importIbmAr, importMappedFile, type ImportProgress, type ImportResult } from '../integration/index.js';
 import type { Db } from '../db/types.js';
 import { addDbOptions, reportCliError, withDb } from './context.js';
@@ -113,6 +114,7 @@ export function registerImportCommands(program: Command): void {
         company: options.company,
         currency: options.currency?.toUpperCase(),
         progress,
+        actor: cliActor(),
       }),
     );
   });
@@ -135,6 +137,7 @@ export function registerImportCommands(program: Command): void {
         company: options.company,
         currency: options.currency?.toUpperCase(),
         progress,
+        actor: cliActor(),
       }),
     );
   });

@@ -5,6 +5,7 @@ import {
   addHoliday,
   definePaymentTerm,
   ensureCompany,
+  findCompany,
   getCompany,
   listCompanies,
   listPaymentTerms,
@@ -14,6 +15,8 @@ import {
 import { isIsoDate } from '../shared/dates.js';
 import { FileRowError, InputError } from '../shared/errors.js';
 import { rateToFraction } from '../shared/money.js';
+import { recordAudit } from '../audit/index.js';
+import { cliActor } from '../auth/actor.js';
 import { addDbOptions, withDb } from './context.js';
 
 const currencyPattern = /^[A-Z]{3}$/;
@@ -67,7 +70,21 @@ function registerCompanyCommands(program: Command): void {
     const currency = checkCurrency(options.currency, 'currency');
     const weekendDays = parseWeekend(options.weekend);
     await withDb(options, async (db) => {
-      const created = await ensureCompany(db, { code, name: options.name, currency, weekendDays });
+      const created = await db.transaction(async (tx) => {
+        const existing = await findCompany(tx, code);
+        const company = await ensureCompany(tx, { code, name: options.name, currency, weekendDays });
+        if (!existing) {
+          await recordAudit(tx, {
+            actor: cliActor(),
+            action: 'company.add',
+            entity: 'company',
+            entityId: company.code,
+            companyId: company.companyId,
+            after: company,
+          });
+        }
+        return company;
+      });
       console.log(`company ${created.code} (${created.name}) keeps its books in ${created.currency}`);
     });
   });
@@ -88,7 +105,17 @@ function registerCompanyCommands(program: Command): void {
     checkDate(date, 'date');
     await withDb(options, async (db) => {
       const found = await getCompany(db, code);
-      await addHoliday(db, found.companyId, date, name ?? '');
+      await db.transaction(async (tx) => {
+        await addHoliday(tx, found.companyId, date, name ?? '');
+        await recordAudit(tx, {
+          actor: cliActor(),
+          action: 'company.holiday',
+          entity: 'business_holiday',
+          entityId: `${found.code}/${date}`,
+          companyId: found.companyId,
+          after: { date, name: name ?? '' },
+        });
+      });
       console.log(`${date} is a holiday of ${found.code}`);
     });
   });
@@ -107,7 +134,16 @@ function registerFxCommands(program: Command): void {
     const problem = rateProblem(rate);
     if (problem) throw new InputError(`invalid rate "${rate}": ${problem}`, 'invalid_rate', 'rate');
     await withDb(options, async (db) => {
-      await setFxRate(db, from, to, date, rate);
+      await db.transaction(async (tx) => {
+        await setFxRate(tx, from, to, date, rate);
+        await recordAudit(tx, {
+          actor: cliActor(),
+          action: 'fx.set',
+          entity: 'fx_rate',
+          entityId: `${from}/${to}/${date}`,
+          after: { from, to, date, rate },
+        });
+      });
       console.log(`1 ${from} = ${rate} ${to} from ${date}`);
     });
   });
@@ -120,6 +156,13 @@ function registerFxCommands(program: Command): void {
     await withDb(options, async (db) => {
       await db.transaction(async (tx) => {
         for (const row of rows) await setFxRate(tx, row.from, row.to, row.date, row.rate);
+        await recordAudit(tx, {
+          actor: cliActor(),
+          action: 'fx.import',
+          entity: 'fx_rate',
+          entityId: null,
+          after: { file, rates: rows },
+        });
       });
       console.log(`stored ${rows.length} rates from ${file}`);
     });
@@ -179,11 +222,22 @@ function registerTermsCommands(program: Command): void {
     ) => {
       const instalments = parseInstalmentRules(options.instalments);
       await withDb(options, async (db) => {
-        await definePaymentTerm(db, company, {
+        const term = {
           code,
           description: options.description,
           rollToBusinessDay: options.roll ?? false,
           instalments,
+        };
+        await db.transaction(async (tx) => {
+          await definePaymentTerm(tx, company, term);
+          await recordAudit(tx, {
+            actor: cliActor(),
+            action: 'terms.add',
+            entity: 'payment_term',
+            entityId: `${company}/${code}`,
+            companyId: (await getCompany(tx, company)).companyId,
+            after: term,
+          });
         });
         console.log(`payment term ${code} of ${company}: ${instalments.length} instalment(s)`);
       });

@@ -5,6 +5,7 @@ import { registerKpiCommand } from './kpi.js';
 import { registerServerCommands } from './serve.js';
 import { registerDemoCommand } from './demo.js';
 import { registerLedgerCommands } from './ledger.js';
+import { registerUserCommands } from './user.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerKpiCommand(program);
   registerServerCommands(program);
   registerDemoCommand(program);
+  registerUserCommands(program);
   return program;
 }
 

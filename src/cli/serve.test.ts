@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestUser, type TestUser } from '../../test/helpers/auth.js';
 import { openTestDb, testEngine, type TestDb } from '../../test/helpers/db.js';
 import { startCli, waitForLogLine, type RunningCli } from '../../test/server/child.js';
 import { fixtureLedgers, loadFixture } from '../../test/server/fixture.js';
@@ -85,22 +86,28 @@ describe('ardesk start', () => {
     expect(output).toContain(`npx ardesk import ibm-ar FILE --data-dir ${dataDir}`);
     expect(output).toContain(`npx ardesk import csv FILE --mapping MAPPING.json --data-dir ${dataDir}`);
     expect(output).toContain(`npx ardesk demo --data-dir ${dataDir}`);
+    expect(output).toContain('has no user yet');
+    expect(output).toContain(`npx ardesk user add EMAIL --role admin --data-dir ${dataDir}`);
     expect(await stop(cli)).toBe(0);
   });
 
   it('prints no hint once a company exists', async () => {
     const dataDir = join(folder, 'loaded');
+    let admin: TestUser;
     if (testEngine === 'postgres') {
       await loadFixture(db);
+      admin = await createTestUser(db, { role: 'admin' });
     } else {
       const embedded = await openDb({ dataDir });
       await loadFixture(embedded);
+      admin = await createTestUser(embedded, { role: 'admin' });
       await embedded.close();
     }
     const cli = start(['start', '--port', '0', '--data-dir', dataDir]);
     const url = String((await waitForLogLine(cli, 'ardesk API listening')).url);
     expect(cli.stdout()).not.toContain('has no company yet');
-    const companies = (await (await fetch(`${url}/api/v1/companies`)).json()) as {
+    expect(cli.stdout()).not.toContain('has no user yet');
+    const companies = (await (await fetch(`${url}/api/v1/companies`, { headers: bearer(admin.token) })).json()) as {
       companies: { code: string }[];
     };
     expect(companies.companies.map((company) => company.code)).toEqual(

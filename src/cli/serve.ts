@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { dbOptionsFromEnv, openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
+import { countUsers } from '../auth/index.js';
 import { listCompanies } from '../ledger/index.js';
 import { buildApp } from '../server/app.js';
 import { docsPrefix } from '../server/openapi.js';
+import { buildWebApp, webAppBuilt } from '../server/web.js';
 import { InputError } from '../shared/errors.js';
 import { addDbOptions } from './context.js';
 
@@ -22,7 +24,7 @@ export function registerServerCommands(program: Command): void {
     .command('serve')
     .description('Serve the HTTP API (under /api/v1, documented at /api/docs)');
   addServerOptions(serve).action((options: ServeOptions) =>
-    runServer(options, { printImportHint: false }),
+    runServer(options, { printImportHint: false, buildWebApp: false }),
   );
 
   const start = program
@@ -31,7 +33,7 @@ export function registerServerCommands(program: Command): void {
       'Serve the HTTP API, and on an empty database print how to import a file or load the demo (what `npm start` runs)',
     );
   addServerOptions(start).action((options: ServeOptions) =>
-    runServer(options, { printImportHint: true }),
+    runServer(options, { printImportHint: true, buildWebApp: true }),
   );
 }
 
@@ -63,14 +65,16 @@ export function parsePort(option: string | undefined): number {
  */
 async function runServer(
   options: ServeOptions,
-  behaviour: { printImportHint: boolean },
+  behaviour: { printImportHint: boolean; buildWebApp: boolean },
 ): Promise<void> {
   const port = parsePort(options.port);
+  if (behaviour.buildWebApp) await ensureWebApp();
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const db = await openDb(dbOptionsFromEnv(options.dataDir));
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
     if (behaviour.printImportHint) await printHintWhenEmpty(db, options.dataDir);
+    if (behaviour.printImportHint) await printHintWhenNoUser(db, options.dataDir);
     app = await buildApp(db, { logger });
     await app.listen({ port, host: options.host });
   } catch (error) {
@@ -90,6 +94,24 @@ async function runServer(
   await app.close();
   await db.close();
   logger.info('ardesk API stopped');
+}
+
+/**
+ * Builds the browser app when dist/web has none. A failed build is
+ * reported and the server goes on with the API alone.
+ */
+async function ensureWebApp(): Promise<void> {
+  if (webAppBuilt()) return;
+  process.stdout.write('The web app is not built yet: building it into dist/web (this takes a few seconds)...\n');
+  try {
+    await buildWebApp();
+    process.stdout.write('The web app is built.\n');
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    process.stdout.write(
+      `The web app could not be built (${reason}). Serving the API only; run \`npm run build\` to build the app.\n`,
+    );
+  }
 }
 
 function waitForStopSignal(logger: pino.Logger): Promise<void> {
@@ -141,6 +163,19 @@ async function printHintWhenEmpty(db: Db, dataDir: string | undefined): Promise<
       'or upload the file to POST /api/v1/imports/ibm-ar or /api/v1/imports/csv.',
       'To try ardesk on generated data instead, stop the server and run:',
       `  npx ardesk demo${dirOption}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Tells how to create the first admin, because the API answers nobody until a user exists. */
+async function printHintWhenNoUser(db: Db, dataDir: string | undefined): Promise<void> {
+  if ((await countUsers(db)) > 0) return;
+  const dirOption = dataDir !== undefined ? ` --data-dir ${quoteArgument(dataDir)}` : '';
+  process.stdout.write(
+    [
+      'The database has no user yet, so nobody can sign in. Stop the server and create the first admin with:',
+      `  npx ardesk user add EMAIL --role admin${dirOption}`,
       '',
     ].join('\n'),
   );

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { Actor } from '../auth/types.js';
 import type { Db } from '../db/types.js';
 import { FileRowError, InputError } from '../shared/errors.js';
 import {
@@ -42,7 +43,7 @@ function sha256(bytes: Uint8Array): string {
 export async function importIbmAr(
   db: Db,
   file: string,
-  options: { company?: string; currency?: string; progress?: ImportProgress } = {},
+  options: { company?: string; currency?: string; progress?: ImportProgress; actor?: Actor } = {},
 ): Promise<ImportResult[]> {
   const currency = options.currency ?? 'USD';
   const exponent = await currencyExponent(db, currency);
@@ -54,7 +55,7 @@ export async function importIbmAr(
     exponent,
   });
   options.progress?.('parse', ledger.rowCount, ledger.rowCount);
-  return applyImport(db, { kind: 'ibm-ar', file, sha256: sha256(bytes) }, [ledger], options.progress);
+  return applyImport(db, { kind: 'ibm-ar', file, sha256: sha256(bytes) }, [ledger], options.progress, options.actor);
 }
 
 /**
@@ -72,6 +73,8 @@ export async function importMappedFile(
     company?: string;
     currency?: string;
     progress?: ImportProgress;
+    /** Who imports: checked against the companies and recorded in the audit trail. */
+    actor?: Actor;
   },
 ): Promise<ImportResult[]> {
   const mapping = await loadMapping(options.mapping);
@@ -118,5 +121,6 @@ export async function importMappedFile(
     { kind: `mapped-${format}`, file, sha256: sha256(bytes) },
     ledgers,
     options.progress,
+    options.actor,
   );
 }

@@ -213,7 +213,10 @@ function compareSeries(a: GroupSeries, b: GroupSeries): number {
 export async function kpiReport(db: Queryable, request: KpiRequest): Promise<KpiReport> {
   checkRequest(request);
   const groupBy: KpiGrouping | null = request.groupBy ?? null;
-  const companies = await resolveCompanies(db, request.companies);
+  const allowedCompanies = request.scope?.companyIds ?? null;
+  const companies = (await resolveCompanies(db, request.companies)).filter(
+    (company) => allowedCompanies === null || allowedCompanies.includes(company.companyId),
+  );
   const months = monthRange(request.from, request.to);
   const report: KpiReport = {
     from: request.from,
@@ -229,13 +232,14 @@ export async function kpiReport(db: Queryable, request: KpiRequest): Promise<Kpi
 
   const companyIds = companies.map((company) => company.companyId);
   const monthEnds = [addMonths(request.from, -1), ...months].map((month) => monthEnd(month));
-  const balances = await loadMonthEndBalances(db, companyIds, monthEnds, groupBy);
+  const balances = await loadMonthEndBalances(db, companyIds, monthEnds, groupBy, request.scope);
   const sales = await loadMonthlySales(
     db,
     companyIds,
     countbackStart(request.from),
     monthEnd(request.to),
     groupBy,
+    request.scope,
   );
 
   const exponents = new Map(

@@ -4,7 +4,9 @@
  * currency (and by the requested grouping, with per-currency totals
  * from the same query through grouping sets).
  */
-import type { Queryable } from '../db/types.js';
+import { scopeCondition } from '../auth/scope.js';
+import { unrestricted, type Scope } from '../auth/types.js';
+import type { Queryable, SqlParam } from '../db/types.js';
 import { openItemsAsOfSql } from '../ledger/balances.js';
 import type { IsoDate } from '../shared/dates.js';
 import type { KpiGrouping } from './types.js';
@@ -89,8 +91,11 @@ export async function loadMonthEndBalances(
   companyIds: readonly number[],
   monthEnds: readonly IsoDate[],
   groupBy: KpiGrouping | null,
+  scope: Scope = unrestricted,
 ): Promise<BalanceRow[]> {
   const grouping = groupingSql(groupBy, 'me.month_end');
+  const params: SqlParam[] = [companyIds, monthEnds];
+  const customerCondition = scopeCondition(scope, 'cu', params);
   const result = await db.query<BalanceRow>(
     `select co.currency::text as currency,
             to_char(me.month_end, 'YYYY-MM-DD') as month_end,
@@ -114,8 +119,9 @@ export async function loadMonthEndBalances(
        on cu.company_id = o.company_id and cu.customer_id = o.customer_id
      where co.company_id = any($1::int[])
        and (o.open_amount <> 0 or o.open_amount_local <> 0)
+       and ${customerCondition}
      group by ${grouping.groupBy}`,
-    [companyIds, monthEnds],
+    params,
   );
   return result.rows.map((row) => ({
     ...row,
@@ -137,9 +143,12 @@ export async function loadMonthlySales(
   fromDate: IsoDate,
   toDate: IsoDate,
   groupBy: KpiGrouping | null,
+  scope: Scope = unrestricted,
 ): Promise<SalesRow[]> {
   const period = `to_char(o.posting_date, 'YYYY-MM')`;
   const grouping = groupingSql(groupBy, period);
+  const params: SqlParam[] = [companyIds, fromDate, toDate];
+  const customerCondition = scopeCondition(scope, 'cu', params);
   const result = await db.query<SalesRow>(
     `select co.currency::text as currency, ${period} as month,
             ${grouping.select},
@@ -154,8 +163,9 @@ export async function loadMonthlySales(
      where co.company_id = any($1::int[])
        and o.kind in ('invoice', 'debit_note', 'credit_note')
        and o.posting_date between $2::date and $3::date
+       and ${customerCondition}
      group by ${grouping.groupBy}`,
-    [companyIds, fromDate, toDate],
+    params,
   );
   return result.rows.map((row) => ({
     ...row,

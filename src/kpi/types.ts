@@ -1,3 +1,4 @@
+import type { Scope } from '../auth/types.js';
 import type { IsoDate } from '../shared/dates.js';
 import { agingGroupings, type AgingGrouping } from '../aging/types.js';
 
@@ -14,6 +15,8 @@ export interface KpiRequest {
   to: string;
   /** Also report each month per group; totals per currency are always given. */
   groupBy?: KpiGrouping;
+  /** Only companies and customers inside this scope; the whole ledger when undefined. */
+  scope?: Scope;
 }
 
 /** Names of the KPIs, in report order. */

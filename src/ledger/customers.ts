@@ -69,11 +69,11 @@ export interface CustomerRow {
   creditSegment: string | null;
 }
 
-/** Lists a company's customers by number, one page at a time. */
+/** Lists a company's customers by number, one page at a time, only of `regions` when given. */
 export async function listCustomers(
   db: Queryable,
   companyId: number,
-  options: { search?: string; limit?: number; offset?: number } = {},
+  options: { search?: string; limit?: number; offset?: number; regions?: readonly string[] | null } = {},
 ): Promise<CustomerRow[]> {
   const result = await db.query<Record<string, unknown>>(
     `select customer_id, customer_number, name, group_number, country, region,
@@ -81,6 +81,7 @@ export async function listCustomers(
      from customer
      where company_id = $1
        and ($2::text is null or customer_number ilike $2 or name ilike $2)
+       and ($5::text[] is null or region = any($5::text[]))
      order by customer_number
      limit $3 offset $4`,
     [
@@ -88,6 +89,7 @@ export async function listCustomers(
       options.search ? `%${options.search}%` : null,
       options.limit ?? 100,
       options.offset ?? 0,
+      options.regions ?? null,
     ],
   );
   return result.rows.map((row) => ({
@@ -108,14 +110,15 @@ export async function listCustomers(
 export async function countCustomers(
   db: Queryable,
   companyId: number,
-  options: { search?: string } = {},
+  options: { search?: string; regions?: readonly string[] | null } = {},
 ): Promise<number> {
   const result = await db.query<{ count: bigint }>(
     `select count(*)::bigint as count
      from customer
      where company_id = $1
-       and ($2::text is null or customer_number ilike $2 or name ilike $2)`,
-    [companyId, options.search ? `%${options.search}%` : null],
+       and ($2::text is null or customer_number ilike $2 or name ilike $2)
+       and ($3::text[] is null or region = any($3::text[]))`,
+    [companyId, options.search ? `%${options.search}%` : null, options.regions ?? null],
   );
   return Number(result.rows[0]?.count ?? 0n);
 }

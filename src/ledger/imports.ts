@@ -1,3 +1,6 @@
+import { recordImportAudit } from '../audit/imports.js';
+import { checkCompanyWrite } from '../auth/errors.js';
+import type { Actor } from '../auth/types.js';
 import type { Db } from '../db/types.js';
 import { ensureCompany, type CompanyInput } from './companies.js';
 import { ensureCustomers } from './customers.js';
@@ -38,17 +41,22 @@ export type ImportProgress = (stage: string, done: number, total: number) => voi
  * Writes parsed ledgers in one transaction: all companies, customers,
  * items and allocations of the file, or nothing. Rows already imported are
  * skipped by their source keys, so importing a file twice changes nothing.
+ * With an actor, a company outside the actor's scope raises ForbiddenError
+ * and each company's import is recorded in the audit trail in the same
+ * transaction.
  */
 export async function applyImport(
   db: Db,
   source: ImportSource,
   ledgers: readonly ParsedLedger[],
   progress: ImportProgress = () => {},
+  actor?: Actor,
 ): Promise<ImportResult[]> {
   const imported = await db.transaction(async (tx) => {
     const results: ImportResult[] = [];
     for (const ledger of ledgers) {
       const company = await ensureCompany(tx, ledger.company);
+      if (actor) checkCompanyWrite(actor, company, 'import');
       const importIdRow = await tx.query<{ id: bigint }>(
         `select nextval('import_id_seq')::bigint as id`,
       );
@@ -113,6 +121,7 @@ export async function applyImport(
         allocationsInserted: allocations.inserted,
         allocationsSkipped: allocations.skipped,
       });
+      if (actor) await recordImportAudit(tx, actor, source, company.companyId, results[results.length - 1]!);
     }
     return results;
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestUser } from '../../test/helpers/auth.js';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
 import { fixtureLedgers, kuwaitCustomerNumber, loadFixture } from '../../test/server/fixture.js';
 import {
@@ -12,11 +13,13 @@ import { buildApp } from './app.js';
 
 let db: TestDb;
 let app: FastifyInstance;
+let auth: Record<string, string>;
 
 beforeAll(async () => {
   db = await openTestDb();
   await loadFixture(db);
   app = await buildApp(db, { logLevel: 'silent' });
+  auth = bearer((await createTestUser(db, { role: 'admin' })).token);
 });
 afterAll(async () => {
   await app.close();
@@ -24,12 +27,12 @@ afterAll(async () => {
 });
 
 async function get(url: string) {
-  const response = await app.inject({ method: 'GET', url });
+  const response = await app.inject({ method: 'GET', url, headers: auth });
   return { status: response.statusCode, body: response.json() };
 }
 
 async function post(url: string, payload: unknown) {
-  const response = await app.inject({ method: 'POST', url, payload: payload as object });
+  const response = await app.inject({ method: 'POST', url, payload: payload as object, headers: auth });
   return { status: response.statusCode, body: response.json() };
 }
 
@@ -232,7 +235,7 @@ describe('snapshots', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/api/v1/snapshots',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       payload: '{"company": "KW01", ',
     });
     expect(response.statusCode).toBe(400);

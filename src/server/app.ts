@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
@@ -7,9 +8,19 @@ import { serializeJson } from './json.js';
 import { registerOpenApi } from './openapi.js';
 import { zodValidatorCompiler, type ZodTypeProvider } from './validation.js';
 import { registerLedgerRoutes } from './routes/ledger.js';
+import { registerCustomerRoutes } from './routes/customers.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerAgingRoutes } from './routes/aging.js';
 import { registerKpiRoutes } from './routes/kpi.js';
 import { registerImportRoutes } from './routes/imports.js';
+import { registerAuthHooks, registerCookies } from './auth.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerUserRoutes } from './routes/users.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerExportRoutes } from './routes/exports.js';
+import { registerMappingRoutes } from './routes/mappings.js';
+import { packageRoot, registerWebApp, webAppBuilt } from './web.js';
+import type { Clock } from '../auth/index.js';
 
 export const apiPrefix = '/api/v1';
 
@@ -20,6 +31,8 @@ export interface AppOptions {
   logLevel?: string;
   /** Maximum size of an uploaded import file in bytes (default 256 MiB). */
   maxUploadBytes?: number;
+  /** Clock for session expiry and sign-in lockouts (default: the system clock). */
+  clock?: Clock;
 }
 
 const defaultMaxUploadBytes = 256 * 1024 * 1024;
@@ -44,7 +57,7 @@ export async function buildApp(db: Db, options: AppOptions = {}): Promise<Fastif
 export async function registerApi(
   app: FastifyInstance,
   db: Db,
-  options: Pick<AppOptions, 'maxUploadBytes'> = {},
+  options: Pick<AppOptions, 'maxUploadBytes' | 'clock'> = {},
 ): Promise<void> {
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(() => serializeJson);
@@ -59,16 +72,27 @@ export async function registerApi(
       fieldSize: 1024 * 1024,
     },
   });
+  await registerCookies(app);
   await registerOpenApi(app);
 
   await app.register(
     async (api) => {
       const typed = api.withTypeProvider<ZodTypeProvider>();
+      registerAuthHooks(typed, db, { clock: options.clock });
+      await registerAuthRoutes(typed, db, options.clock);
+      await registerUserRoutes(typed, db);
+      await registerAuditRoutes(typed, db);
       await registerLedgerRoutes(typed, db);
+      await registerCustomerRoutes(typed, db);
+      await registerDashboardRoutes(typed, db);
       await registerAgingRoutes(typed, db);
       await registerKpiRoutes(typed, db);
       await registerImportRoutes(typed, db);
+      await registerExportRoutes(typed, apiPrefix);
+      await registerMappingRoutes(typed, join(packageRoot, 'examples', 'mappings'));
     },
     { prefix: apiPrefix },
   );
+  // The browser app, once `npm run build` has built it into dist/web.
+  if (webAppBuilt()) await registerWebApp(app);
 }

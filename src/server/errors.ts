@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../auth/errors.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 
 export interface ErrorBody {
@@ -11,9 +12,9 @@ function errorBody(code: string, message: string, field?: string): ErrorBody {
 
 /**
  * Maps every error a route throws to the JSON error body. NotFoundError
- * becomes 404 and InputError (validation included) 400. Other client
- * errors that Fastify or its plugins raise (bad JSON, oversized upload)
- * keep their 4xx status. Anything else becomes 500 with a generic message,
+ * becomes 404, ForbiddenError 403 and InputError (validation included)
+ * 400. Other client errors that Fastify or its plugins raise (bad JSON,
+ * oversized upload) keep their 4xx status. Anything else becomes 500 with a generic message,
  * and is logged with its stack and the request id, which the message repeats.
  */
 export function handleError(
@@ -22,7 +23,7 @@ export function handleError(
   reply: FastifyReply,
 ): FastifyReply {
   if (error instanceof InputError) {
-    const statusCode = error instanceof NotFoundError ? 404 : 400;
+    const statusCode = error instanceof NotFoundError ? 404 : error instanceof ForbiddenError ? 403 : 400;
     request.log.info({ statusCode, code: error.code, field: error.field }, `request rejected: ${error.message}`);
     return reply.code(statusCode).send(errorBody(error.code, error.message, error.field));
   }

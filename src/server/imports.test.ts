@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestUser } from '../../test/helpers/auth.js';
 import { openTestDb, sampleDataDir, type TestDb } from '../../test/helpers/db.js';
 import { multipartBody } from '../../test/server/multipart.js';
 import { balanceAsOf, getCompany } from '../ledger/index.js';
@@ -11,10 +12,12 @@ import { buildApp } from './app.js';
 
 let db: TestDb;
 let app: FastifyInstance;
+let auth: Record<string, string>;
 
 beforeAll(async () => {
   db = await openTestDb();
   app = await buildApp(db, { logLevel: 'silent' });
+  auth = bearer((await createTestUser(db, { role: 'admin' })).token);
 });
 afterAll(async () => {
   await app.close();
@@ -52,7 +55,7 @@ function minorUnits(text: string, exponent: number): bigint {
 
 async function uploadCsv(fields: Record<string, string>, content = csvText, fileName = 'open-items.csv') {
   const { payload, headers } = multipartBody(fields, [{ name: 'file', fileName, content }]);
-  return app.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers });
+  return app.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers: { ...headers, ...auth } });
 }
 
 async function uploadFolders(): Promise<string[]> {
@@ -89,7 +92,7 @@ describe('CSV upload', () => {
   });
 
   it('lists the imported customers', async () => {
-    const response = await app.inject({ url: '/api/v1/customers?company=IMP1' });
+    const response = await app.inject({ url: '/api/v1/customers?company=IMP1', headers: auth });
     const numbers = response.json().customers.map((customer: { customerNumber: string }) => customer.customerNumber);
     expect(numbers).toEqual([...new Set(csvRows.map((row) => row[0]))].sort());
   });
@@ -132,7 +135,7 @@ describe('CSV upload', () => {
     const response = await uploadCsv({ ...fields, company: 'IMP2', currency: 'KWD' });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.field).toBe('mapping');
-    const companies = await app.inject({ url: '/api/v1/companies' });
+    const companies = await app.inject({ url: '/api/v1/companies', headers: auth });
     expect(companies.json().companies.map((company: { code: string }) => company.code)).not.toContain('IMP2');
   });
 
@@ -155,7 +158,7 @@ describe('CSV upload', () => {
 
   it('rejects a request without a file', async () => {
     const { payload, headers } = multipartBody({ mapping: JSON.stringify(mapping) }, []);
-    const response = await app.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers: { ...headers, ...auth } });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.field).toBe('file');
   });
@@ -164,6 +167,7 @@ describe('CSV upload', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/api/v1/imports/csv',
+      headers: auth,
       payload: { mapping },
     });
     expect(response.statusCode).toBe(400);
@@ -176,7 +180,7 @@ describe('CSV upload', () => {
       const { payload, headers } = multipartBody({ mapping: JSON.stringify(mapping), company: 'IMP3' }, [
         { name: 'file', fileName: 'big.csv', content: csvText.repeat(10) },
       ]);
-      const response = await small.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers });
+      const response = await small.inject({ method: 'POST', url: '/api/v1/imports/csv', payload, headers: { ...headers, ...auth } });
       expect(response.statusCode).toBe(413);
       expect(response.json().error.code).toBe('payload_too_large');
     } finally {
@@ -197,7 +201,7 @@ describe('IBM AR upload', () => {
     const { payload, headers } = multipartBody({ company: 'IBM1' }, [
       { name: 'file', fileName: 'ar.csv', content: [header, ...lines].join('\r\n') + '\r\n' },
     ]);
-    const response = await app.inject({ method: 'POST', url: '/api/v1/imports/ibm-ar', payload, headers });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/imports/ibm-ar', payload, headers: { ...headers, ...auth } });
     expect(response.statusCode).toBe(200);
     expect(response.json().companies[0]).toMatchObject({
       company: 'IBM1',
@@ -227,7 +231,7 @@ describe.skipIf(!sampleDir)('IBM AR sample upload', () => {
     const { payload, headers } = multipartBody({ company: 'IBMS' }, [
       { name: 'file', fileName, content },
     ]);
-    const response = await app.inject({ method: 'POST', url: '/api/v1/imports/ibm-ar', payload, headers });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/imports/ibm-ar', payload, headers: { ...headers, ...auth } });
     expect(response.statusCode).toBe(200);
     expect(response.json().companies[0]).toMatchObject({
       rows: rows.length,

@@ -45,6 +45,8 @@ function transformRouteSchema({
   if (params) converted.params = convertPart(params, 'input');
   if (headers) converted.headers = convertPart(headers, 'input');
   if (body) converted.body = convertPart(body, 'input');
+  // Routes open without sign-in drop the document-wide security requirement.
+  if (route.config?.public === true) converted.security = [];
   const multipartBody = route.config?.multipartBody;
   if (multipartBody) {
     converted.consumes = ['multipart/form-data'];
@@ -75,7 +77,22 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'aging', description: 'Aging reports, open items and snapshots' },
         { name: 'kpi', description: 'DSO and collection KPIs' },
         { name: 'imports', description: 'File imports into the ledger' },
+        { name: 'auth', description: 'Sign-in, sign-out and the signed-in user' },
+        { name: 'users', description: 'User administration (admin)' },
+        { name: 'audit', description: 'The audit trail (admin, auditor)' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token from `ardesk user token EMAIL`.' },
+          cookieAuth: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'ardesk_session',
+            description: 'Session cookie from POST /api/v1/auth/login; writes also need the x-csrf-token header.',
+          },
+        },
+      },
+      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
     },
     transform: transformRouteSchema,
   });

@@ -26,7 +26,10 @@ import {
   offsetSchema,
   type ApiInstance,
 } from '../validation.js';
-import { checkCompaniesExist } from './ledger.js';
+import { ForbiddenError } from '../../auth/errors.js';
+import { actorOf } from '../../auth/request.js';
+import { listCompanies } from '../../ledger/index.js';
+import { companiesInScope } from '../auth.js';
 
 const defaultBucketsText = defaultBucketLimits.join(',');
 
@@ -226,6 +229,7 @@ function snapshotToJson(snapshot: SnapshotInfo) {
 
 const clientErrors = {
   400: errorResponseSchema.describe('Invalid parameter.'),
+  403: errorResponseSchema.describe('A company outside your scope, or a role that may not do this.'),
   404: errorResponseSchema.describe('Unknown company.'),
 };
 
@@ -241,9 +245,10 @@ export async function registerAgingRoutes(app: ApiInstance, db: Db): Promise<voi
       },
     },
     async (request) => {
+      const actor = actorOf(request);
       const agingQuery = agingRequest(request.query);
-      await checkCompaniesExist(db, agingQuery.companies ?? []);
-      return agingReportToJson(await agingReport(db, agingQuery));
+      await companiesInScope(db, actor, agingQuery.companies ?? []);
+      return agingReportToJson(await agingReport(db, { ...agingQuery, scope: actor.scope }));
     },
   );
 
@@ -269,9 +274,10 @@ export async function registerAgingRoutes(app: ApiInstance, db: Db): Promise<voi
     },
     async (request) => {
       const { key, bucket, limit, offset } = request.query;
+      const actor = actorOf(request);
       const agingQuery = agingRequest(request.query);
-      await checkCompaniesExist(db, agingQuery.companies ?? []);
-      const page = await agingItems(db, { ...agingQuery, key, bucket, limit, offset });
+      await companiesInScope(db, actor, agingQuery.companies ?? []);
+      const page = await agingItems(db, { ...agingQuery, scope: actor.scope, key, bucket, limit, offset });
       return { total: page.total, limit, offset, items: page.items.map(itemToJson) };
     },
   );
@@ -279,6 +285,7 @@ export async function registerAgingRoutes(app: ApiInstance, db: Db): Promise<voi
   app.post(
     '/snapshots',
     {
+      config: { permission: 'snapshot' },
       schema: {
         tags: ['aging'],
         summary: "Store a company's aging by customer as of a date",
@@ -294,12 +301,20 @@ export async function registerAgingRoutes(app: ApiInstance, db: Db): Promise<voi
     },
     async (request, reply) => {
       const body = request.body;
-      const { created, ...snapshot } = await takeSnapshot(db, {
-        company: body.company,
-        asOf: body.asOf,
-        basis: body.basis,
-        bucketLimits: bucketLimits(body.buckets),
-      });
+      const actor = actorOf(request);
+      await companiesInScope(db, actor, [body.company], 'snapshot');
+      if (actor.scope.regions !== null) {
+        throw new ForbiddenError('a snapshot stores every region of a company, and your scope is limited to some regions', {
+          action: 'snapshot',
+          entity: 'aging_snapshot',
+          entityId: null,
+        });
+      }
+      const { created, ...snapshot } = await takeSnapshot(
+        db,
+        { company: body.company, asOf: body.asOf, basis: body.basis, bucketLimits: bucketLimits(body.buckets) },
+        actor,
+      );
       return reply.code(created ? 201 : 200).send(snapshotToJson(snapshot));
     },
   );
@@ -319,9 +334,30 @@ export async function registerAgingRoutes(app: ApiInstance, db: Db): Promise<voi
     },
     async (request) => {
       const { company, from, to, monthEndOnly } = request.query;
-      if (company !== undefined) await checkCompaniesExist(db, [company]);
+      const actor = actorOf(request);
+      if (actor.scope.regions !== null) {
+        throw new ForbiddenError('snapshots hold whole-company totals, and your scope is limited to some regions', {
+          action: 'read',
+          entity: 'aging_snapshot',
+          entityId: null,
+        });
+      }
+      await companiesInScope(db, actor, company === undefined ? [] : [company]);
       const snapshots = await listSnapshots(db, { company, from, to, monthEndOnly });
-      return { snapshots: snapshots.map(snapshotToJson) };
+      const allowedIds = actor.scope.companyIds;
+      const allowedCodes =
+        allowedIds === null
+          ? null
+          : new Set(
+              (await listCompanies(db))
+                .filter((entry) => allowedIds.includes(entry.companyId))
+                .map((entry) => entry.code),
+            );
+      return {
+        snapshots: snapshots
+          .filter((snapshot) => allowedCodes === null || allowedCodes.has(snapshot.company))
+          .map(snapshotToJson),
+      };
     },
   );
 }

@@ -6,6 +6,10 @@ import {
   type ImportMapping,
   type ImportResult,
 } from '../../integration/index.js';
+import type { FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../../auth/errors.js';
+import { actorOf } from '../../auth/request.js';
+import type { Actor } from '../../auth/types.js';
 import { InputError } from '../../shared/errors.js';
 import { withUpload, type SavedUpload } from '../upload.js';
 import { errorResponseSchema, type ApiInstance } from '../validation.js';
@@ -69,6 +73,22 @@ function importResponse(fileName: string, results: ImportResult[]) {
   };
 }
 
+/**
+ * Returns the actor of an import request. An import writes whole company
+ * ledgers, so a user limited to some regions may not import.
+ */
+function importingActor(request: FastifyRequest): Actor {
+  const actor = actorOf(request);
+  if (actor.scope.regions !== null) {
+    throw new ForbiddenError('an import writes every region of a company, and your scope is limited to some regions', {
+      action: 'import',
+      entity: 'import_batch',
+      entityId: null,
+    });
+  }
+  return actor;
+}
+
 /** Reads the optional company and currency text fields of an upload. */
 function companyAndCurrency(upload: SavedUpload): { company?: string; currency?: string } {
   const result = uploadFields.safeParse(upload.fields);
@@ -112,6 +132,7 @@ async function runImport(
   try {
     return importResponse(upload.fileName, await work(upload.path));
   } catch (error) {
+    if (error instanceof ForbiddenError) throw error;
     if (error instanceof InputError) {
       const message = error.message.replaceAll(upload.path, upload.fileName);
       throw Object.assign(new InputError(message, error.code, error.field), { cause: error });
@@ -126,7 +147,7 @@ export async function registerImportRoutes(app: ApiInstance, db: Db): Promise<vo
   app.post(
     '/imports/ibm-ar',
     {
-      config: { multipartBody: ibmArBody },
+      config: { multipartBody: ibmArBody, permission: 'import' },
       schema: {
         tags: ['imports'],
         summary: 'Import an IBM late-payment AR ledger (CSV upload)',
@@ -135,20 +156,23 @@ export async function registerImportRoutes(app: ApiInstance, db: Db): Promise<vo
         response: {
           200: importResponseSchema,
           400: errorResponseSchema.describe('Invalid file, row or field.'),
+          403: errorResponseSchema.describe('The role may not import, or a company is outside the scope.'),
           413: errorResponseSchema.describe('The file is larger than the server accepts.'),
         },
       },
     },
-    async (request) =>
-      withUpload(request, (upload) =>
-        runImport(upload, (path) => importIbmAr(db, path, companyAndCurrency(upload))),
-      ),
+    async (request) => {
+      const actor = importingActor(request);
+      return withUpload(request, (upload) =>
+        runImport(upload, (path) => importIbmAr(db, path, { ...companyAndCurrency(upload), actor })),
+      );
+    },
   );
 
   app.post(
     '/imports/csv',
     {
-      config: { multipartBody: csvBody },
+      config: { multipartBody: csvBody, permission: 'import' },
       schema: {
         tags: ['imports'],
         summary: 'Import an open-item CSV or XLSX file through a column mapping',
@@ -157,15 +181,18 @@ export async function registerImportRoutes(app: ApiInstance, db: Db): Promise<vo
         response: {
           200: importResponseSchema,
           400: errorResponseSchema.describe('Invalid file, row, mapping or field.'),
+          403: errorResponseSchema.describe('The role may not import, or a company is outside the scope.'),
           413: errorResponseSchema.describe('The file is larger than the server accepts.'),
         },
       },
     },
-    async (request) =>
-      withUpload(request, (upload) => {
+    async (request) => {
+      const actor = importingActor(request);
+      return withUpload(request, (upload) => {
         const mapping = parseMappingField(upload);
         const options = companyAndCurrency(upload);
-        return runImport(upload, (path) => importMappedFile(db, path, { mapping, ...options }));
-      }),
+        return runImport(upload, (path) => importMappedFile(db, path, { mapping, ...options, actor }));
+      });
+    },
   );
 }

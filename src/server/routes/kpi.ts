@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.js';
 import { kpiGroupings, kpiNames, kpiReport, kpiReportToJson } from '../../kpi/index.js';
 import { companyListSchema, errorResponseSchema, type ApiInstance } from '../validation.js';
-import { checkCompaniesExist } from './ledger.js';
+import { actorOf } from '../../auth/request.js';
+import { companiesInScope } from '../auth.js';
 
 const monthSchema = z
   .string()
@@ -81,14 +82,16 @@ export async function registerKpiRoutes(app: ApiInstance, db: Db): Promise<void>
         response: {
           200: kpiReportSchema.describe('KPI report with amounts as decimal strings.'),
           400: errorResponseSchema.describe('Invalid parameter.'),
+          403: errorResponseSchema.describe('A company outside your scope.'),
           404: errorResponseSchema.describe('Unknown company.'),
         },
       },
     },
     async (request) => {
       const { from, to, company, by } = request.query;
-      await checkCompaniesExist(db, company);
-      const report = await kpiReport(db, { companies: company, from, to, groupBy: by });
+      const actor = actorOf(request);
+      await companiesInScope(db, actor, company);
+      const report = await kpiReport(db, { companies: company, from, to, groupBy: by, scope: actor.scope });
       return kpiReportToJson(report);
     },
   );

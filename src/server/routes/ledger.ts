@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import type { Db } from '../../db/types.js';
 import {
-  countCustomers,
   getCompany,
   listCompanies,
-  listCustomers,
   type Company,
 } from '../../ledger/index.js';
+import { actorOf } from '../../auth/request.js';
 import { InputError } from '../../shared/errors.js';
 import {
   errorResponseSchema,
-  limitSchema,
-  offsetSchema,
   type ApiInstance,
 } from '../validation.js';
 
@@ -21,32 +18,6 @@ const companySchema = z.object({
   currency: z.string().meta({ description: 'Local currency, ISO 4217 code.' }),
   currencyExponent: z.number().int().meta({ description: 'Decimal places of the local currency.' }),
   weekendDays: z.array(z.number().int()).meta({ description: 'ISO weekdays off: 1 = Monday ... 7 = Sunday.' }),
-});
-
-const customerSchema = z.object({
-  customerId: z.string().meta({ description: 'Internal id, as text.' }),
-  customerNumber: z.string(),
-  name: z.string(),
-  groupNumber: z.string().nullable(),
-  country: z.string().nullable(),
-  region: z.string().nullable(),
-  collector: z.string().nullable(),
-  salesRep: z.string().nullable(),
-  paymentTerms: z.string().nullable(),
-  creditSegment: z.string().nullable(),
-});
-
-const customersQuerySchema = z.object({
-  company: z
-    .string()
-    .optional()
-    .meta({ description: 'Company code, which may be omitted when the database has one company.' }),
-  search: z
-    .string()
-    .optional()
-    .meta({ description: 'Text found in the customer number or name, ignoring case.' }),
-  limit: limitSchema,
-  offset: offsetSchema,
 });
 
 /**
@@ -76,6 +47,7 @@ export async function registerLedgerRoutes(app: ApiInstance, db: Db): Promise<vo
   app.get(
     '/health',
     {
+      config: { public: true },
       schema: {
         tags: ['system'],
         summary: 'Service and database status',
@@ -107,8 +79,11 @@ export async function registerLedgerRoutes(app: ApiInstance, db: Db): Promise<vo
         },
       },
     },
-    async () => {
-      const companies = await listCompanies(db);
+    async (request) => {
+      const allowed = actorOf(request).scope.companyIds;
+      const companies = (await listCompanies(db)).filter(
+        (company) => allowed === null || allowed.includes(company.companyId),
+      );
       return {
         companies: companies.map((company) => ({
           code: company.code,
@@ -116,48 +91,6 @@ export async function registerLedgerRoutes(app: ApiInstance, db: Db): Promise<vo
           currency: company.currency,
           currencyExponent: company.currencyExponent,
           weekendDays: company.weekendDays,
-        })),
-      };
-    },
-  );
-
-  app.get(
-    '/customers',
-    {
-      schema: {
-        tags: ['ledger'],
-        summary: "List a company's customers, one page at a time",
-        querystring: customersQuerySchema,
-        response: {
-          200: z
-            .object({
-              company: z.string(),
-              total: z.number().int().meta({ description: 'Customers matching the search.' }),
-              limit: z.number().int(),
-              offset: z.number().int(),
-              customers: z.array(customerSchema),
-            })
-            .describe('Customers ordered by customer number.'),
-          400: errorResponseSchema.describe('Invalid parameter.'),
-          404: errorResponseSchema.describe('Unknown company.'),
-        },
-      },
-    },
-    async (request) => {
-      const { search, limit, offset } = request.query;
-      const company = await resolveCompany(db, request.query.company);
-      const [total, customers] = await Promise.all([
-        countCustomers(db, company.companyId, { search }),
-        listCustomers(db, company.companyId, { search, limit, offset }),
-      ]);
-      return {
-        company: company.code,
-        total,
-        limit,
-        offset,
-        customers: customers.map((customer) => ({
-          ...customer,
-          customerId: customer.customerId.toString(),
         })),
       };
     },

@@ -1,0 +1,8 @@
+export {
+  listAudit,
+  maxAuditPageSize,
+  recordAudit,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditFilter,
+} from './audit.js';

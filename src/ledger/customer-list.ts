@@ -1,0 +1,180 @@
+import { scopeCondition } from '../auth/scope.js';
+import type { Scope } from '../auth/types.js';
+import type { Queryable, SqlParam } from '../db/types.js';
+import type { IsoDate } from '../shared/dates.js';
+import { openItemsAsOfSql } from './balances.js';
+import { customerBalances, customerColumnsSql, customerFromRow, type CustomerBalance } from './customer-items.js';
+import type { CustomerRow } from './customers.js';
+
+export const customerSortKeys = ['number', 'name', 'balance', 'overdue', 'region'] as const;
+export type CustomerSortKey = (typeof customerSortKeys)[number];
+
+export interface CustomerListRequest {
+  companyId: number;
+  /** Date of the balances and overdue amounts. */
+  asOf: IsoDate;
+  /** Text found in the customer number or name, ignoring case. */
+  search?: string;
+  region?: string;
+  collector?: string;
+  /** The customer's credit segment. */
+  segment?: string;
+  /** Only customers with an overdue amount above zero. */
+  overdueOnly?: boolean;
+  /** Number when omitted. */
+  sort?: CustomerSortKey;
+  /** Ascending when omitted. */
+  dir?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export type CustomerWithBalance = CustomerRow & CustomerBalance;
+
+export interface CustomerListPage {
+  /** Customers matching the filters, over all pages. */
+  total: number;
+  customers: CustomerWithBalance[];
+}
+
+/** Escapes the LIKE wildcards of user text, with backslash as the escape character. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+/** Builds the where clause on customer `c` for the company, the scope and the filters. */
+function filterSql(scope: Scope, request: CustomerListRequest, params: SqlParam[]): string {
+  params.push(request.companyId);
+  const conditions = [`c.company_id = $${params.length}`, scopeCondition(scope, 'c', params)];
+  if (request.search !== undefined && request.search !== '') {
+    params.push(likePattern(request.search));
+    conditions.push(`(c.customer_number ilike $${params.length} or c.name ilike $${params.length})`);
+  }
+  const exact: [string | undefined, string][] = [
+    [request.region, 'c.region'],
+    [request.collector, 'c.collector'],
+    [request.segment, 'c.credit_segment'],
+  ];
+  for (const [value, column] of exact) {
+    if (value === undefined || value === '') continue;
+    params.push(value);
+    conditions.push(`${column} = $${params.length}`);
+  }
+  return conditions.join(' and ');
+}
+
+const sortColumns: Record<CustomerSortKey, string> = {
+  number: 'customer_number',
+  name: 'name',
+  region: 'region',
+  balance: 'balance',
+  overdue: 'overdue',
+};
+
+/**
+ * Builds the order by clause on relation `alias`. Ties are broken by customer
+ * number in the same direction. Regions without a value sort last going
+ * up and first going down, as PostgreSQL orders nulls by default.
+ */
+function orderSql(alias: string, sort: CustomerSortKey, dir: 'asc' | 'desc'): string {
+  const keys = sort === 'number' ? ['customer_number'] : [sortColumns[sort], 'customer_number'];
+  return keys.map((key) => `${alias}.${key} ${dir}`).join(', ');
+}
+
+/**
+ * Lists a company's customers inside the scope with their balance and
+ * overdue amount as of a date, filtered, sorted and paged in SQL.
+ *
+ * Sorted by number, name or region without `overdueOnly`, the page is
+ * chosen from the customer table alone and the amounts are computed for
+ * its customers only. Sorting by an amount or keeping only overdue
+ * customers needs the amounts of every customer, computed in one
+ * statement from the ledger's open amounts as of the date.
+ */
+export async function listCustomersWithBalances(
+  db: Queryable,
+  scope: Scope,
+  request: CustomerListRequest,
+): Promise<CustomerListPage> {
+  const sort = request.sort ?? 'number';
+  const dir = request.dir ?? 'asc';
+  if (sort === 'balance' || sort === 'overdue' || request.overdueOnly === true) {
+    return listByAmounts(db, scope, request, sort, dir);
+  }
+  const params: SqlParam[] = [];
+  const where = filterSql(scope, request, params);
+  const countParams = [...params];
+  params.push(request.limit, request.offset);
+  const [count, page] = await Promise.all([
+    db.query<{ total: number }>(`select count(*)::integer as total from customer c where ${where}`, countParams),
+    db.query<Record<string, unknown>>(
+      `select ${customerColumnsSql}
+       from customer c
+       where ${where}
+       order by ${orderSql('c', sort, dir)}
+       limit $${params.length - 1} offset $${params.length}`,
+      params,
+    ),
+  ]);
+  const customers = page.rows.map(customerFromRow);
+  const balances = await customerBalances(
+    db,
+    request.companyId,
+    customers.map((customer) => customer.customerId),
+    request.asOf,
+  );
+  return {
+    total: count.rows[0]?.total ?? 0,
+    customers: customers.map((customer) => ({ ...customer, ...balances.get(customer.customerId)! })),
+  };
+}
+
+async function listByAmounts(
+  db: Queryable,
+  scope: Scope,
+  request: CustomerListRequest,
+  sort: CustomerSortKey,
+  dir: 'asc' | 'desc',
+): Promise<CustomerListPage> {
+  // filterSql binds the company id first, as $1.
+  const params: SqlParam[] = [];
+  const where = filterSql(scope, request, params);
+  params.push(request.asOf);
+  const asOf = `$${params.length}::date`;
+  params.push(request.limit, request.offset);
+  const overdueOnly = request.overdueOnly === true ? 'where f.overdue > 0' : '';
+  const result = await db.query<Record<string, unknown>>(
+    `with amounts as (
+       select o.customer_id,
+              sum(o.open_amount_local) as balance,
+              coalesce(sum(o.open_amount_local) filter (where o.amount > 0 and o.due_date < ${asOf}), 0) as overdue
+       from (${openItemsAsOfSql('$1', asOf)}) o
+       where o.open_amount_local <> 0
+       group by o.customer_id
+     ),
+     f as (
+       select ${customerColumnsSql}, coalesce(p.balance, 0) as balance, coalesce(p.overdue, 0) as overdue
+       from customer c
+       left join amounts p on p.customer_id = c.customer_id
+       where ${where}
+     ),
+     kept as (select * from f ${overdueOnly})
+     select t.total, page.*, page.balance::text as balance_text, page.overdue::text as overdue_text
+     from (select count(*)::integer as total from kept) t
+     left join lateral (
+       select * from kept k
+       order by ${orderSql('k', sort, dir)}
+       limit $${params.length - 1} offset $${params.length}
+     ) page on true`,
+    params,
+  );
+  const total = (result.rows[0]?.total as number | undefined) ?? 0;
+  const customers = result.rows
+    .filter((row) => row.customer_id !== null)
+    .map((row) => ({
+      ...customerFromRow(row),
+      balance: BigInt(row.balance_text as string),
+      overdue: BigInt(row.overdue_text as string),
+    }));
+  return { total, customers };
+}

@@ -1,0 +1,180 @@
+/** Shapes of the API responses the pages read. Amounts are decimal strings. */
+
+export const dateFormats = ['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY'] as const;
+export type DateFormat = (typeof dateFormats)[number];
+
+export interface User {
+  email: string;
+  name: string;
+  role: string;
+  companies: string[] | null;
+  regions: string[] | null;
+  dateFormat: DateFormat;
+}
+
+export interface Company {
+  code: string;
+  name: string;
+  currency: string;
+  currencyExponent: number;
+}
+
+export interface AgingBucket {
+  label: string;
+  from: number | null;
+  to: number | null;
+}
+
+export interface AgingRow {
+  key: string;
+  name: string | null;
+  currency: string;
+  amounts: string[];
+  total: string;
+}
+
+export interface AgingTotal {
+  amounts: string[];
+  total: string;
+}
+
+export interface AgingReport {
+  asOf: string;
+  basis: string;
+  currency: string;
+  buckets: AgingBucket[];
+  rows: AgingRow[];
+  total: AgingTotal | null;
+  totals?: (AgingTotal & { currency: string })[];
+}
+
+export interface AgingItem {
+  company: string;
+  itemId: string;
+  customerNumber: string;
+  customerName: string;
+  key: string;
+  kind: string;
+  documentNumber: string;
+  documentDate: string;
+  dueDate: string;
+  daysPastDue: number;
+  currency: string;
+  openAmount: string;
+  localCurrency: string;
+  openAmountLocal: string;
+  bucket: number;
+  disputed: boolean;
+}
+
+export interface Paged {
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface Dashboard {
+  company: string;
+  currency: string;
+  asOf: string;
+  totalAr: string;
+  overdue: string;
+  overduePercent: string | null;
+  dso: string | null;
+  bestPossibleDso: string | null;
+  trend: { month: string; dso: string | null; bestPossibleDso: string | null; inProgress: boolean }[];
+  buckets: { label: string; from: number | null; to: number | null; amount: string }[];
+  topOverdue: { customerId: string; customerNumber: string; name: string; overdue: string; balance: string }[];
+  byRegion: { region: string | null; total: string; overdue: string; buckets: string[] }[];
+}
+
+export interface CustomerSummary {
+  customerId: string;
+  customerNumber: string;
+  name: string;
+  region: string | null;
+  country: string | null;
+  collector: string | null;
+  segment?: string | null;
+  creditSegment?: string | null;
+  balance?: string;
+  overdue?: string;
+}
+
+export interface CustomerList extends Paged {
+  company: string;
+  currency?: string;
+  customers: CustomerSummary[];
+}
+
+export interface CustomerDetail {
+  customer: CustomerSummary & Record<string, unknown>;
+  currency: string;
+  asOf: string;
+  balance: string;
+  overdue: string;
+  creditLimit: string | null;
+  dso: string | null;
+  paymentBehaviour: {
+    averageDaysToPay: string | number | null;
+    averageDaysLate: string | number | null;
+    paidLatePercent: string | number | null;
+    invoicesPaid: number;
+  };
+  aging: { buckets: { label: string; amount: string }[] };
+}
+
+export interface CustomerItem {
+  itemId: string;
+  kind: string;
+  documentNumber: string;
+  documentDate: string;
+  dueDate: string;
+  currency: string;
+  amount?: string;
+  openAmount?: string;
+  daysPastDue?: number;
+  [field: string]: unknown;
+}
+
+export interface TimelineEvent {
+  date: string;
+  kind: string;
+  [field: string]: unknown;
+}
+
+export interface ImportResponse {
+  file: string;
+  companies: {
+    company: string;
+    importId: string | null;
+    rows: number;
+    itemsInserted: number;
+    itemsSkipped: number;
+    allocationsInserted: number;
+    allocationsSkipped: number;
+  }[];
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+}
+
+export interface ListedUser {
+  email: string;
+  name: string;
+  role: string;
+  companies: string[] | null;
+  regions: string[] | null;
+  disabled?: boolean;
+  disabledAt?: string | null;
+  [field: string]: unknown;
+}
