@@ -14,12 +14,12 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { openDb } from '../src/db/open.js';
 import type { Db } from '../src/db/types.js';
 import { applyImport, getCompany, type ParsedLedger } from '../src/ledger/index.js';
 import { benchCompanyCode, generateBenchLedger, type BenchColumns } from '../src/demo/bench-ledger.js';
-import { agingReport, defaultBucketLimits, type AgingRequest } from '../src/aging/index.js';
+import { agingReport, createColumnarAgingEngine, defaultBucketLimits, type AgingRequest } from '../src/aging/index.js';
 import { addMonths, daysInMonth, isIsoDate, toEpochDay, type IsoDate } from '../src/shared/dates.js';
 import { runHandAging, totalsOf, type HandGrouping } from './sql.js';
 import { ageTyped, typedTotals } from './typed.js';
@@ -74,7 +74,9 @@ interface ReportResult {
   serviceMs: Timing;
   handSqlMs: Timing;
   typedArrayMs: Timing;
-  /** Differences found between the three results; empty when they agree. */
+  /** The columnar engine, once its arrays are loaded. */
+  columnarMs: Timing;
+  /** Differences found between the results; empty when they agree. */
   mismatches: string[];
 }
 
@@ -88,6 +90,8 @@ interface EngineResult {
   /** Import statements by their first words, slowest first. */
   importStatements: StatementTime[];
   analyzeMs: number;
+  /** First read of the ledger into the columnar engine's arrays. */
+  columnarLoadMs: number;
   reports: ReportResult[];
   peakRssBytesSoFar: number;
 }
@@ -232,6 +236,11 @@ async function runEngine(
     await db.exec('analyze');
     const analyzeMs = performance.now() - analyzeStart;
     const company = await getCompany(db, benchCompanyCode);
+    progress.step(`${engine}: loading the columnar engine`);
+    const columnar = createColumnarAgingEngine(db);
+    const columnarLoadStart = performance.now();
+    await columnar.cache.ledgersOf([company.companyId]);
+    const columnarLoadMs = performance.now() - columnarLoadStart;
     const results: ReportResult[] = [];
     for (const report of reports) {
       const key = `${report.label} ${report.asOf}`;
@@ -262,6 +271,11 @@ async function runEngine(
           `aging service, ${key}: ${service.result.rows.length} rows where hand-written SQL has ${hand.result.length}`,
         );
       }
+      progress.step(`${engine}: ${key}, columnar engine`);
+      const columnarRun = await measure(args.repeat, () => columnar.report(request));
+      if (!isDeepStrictEqual(columnarRun.result, service.result)) {
+        mismatches.push(`columnar engine, ${key}: the report differs from the aging service's`);
+      }
       for (const problem of mismatches) {
         process.stderr.write(`\n*** MISMATCH on ${engine}: ${problem} ***\n`);
       }
@@ -272,6 +286,7 @@ async function runEngine(
         serviceMs: timingOf(service),
         handSqlMs: timingOf(hand),
         typedArrayMs: typed.timing,
+        columnarMs: timingOf(columnarRun),
         mismatches,
       });
     }
@@ -284,6 +299,7 @@ async function runEngine(
       importStagesMs,
       importStatements: trace.times(),
       analyzeMs,
+      columnarLoadMs,
       reports: results,
       peakRssBytesSoFar: memory.peakBytes,
     };
@@ -335,6 +351,8 @@ function printResults(engines: readonly EngineResult[], ledger: ParsedLedger, ge
         formatMs(service),
         formatMs(report.handSqlMs.medianMs),
         (service / report.handSqlMs.medianMs).toFixed(2),
+        formatMs(report.columnarMs.medianMs),
+        (report.columnarMs.medianMs / report.handSqlMs.medianMs).toFixed(3),
         formatMs(report.typedArrayMs.medianMs),
         report.mismatches.length === 0 ? 'ok' : 'MISMATCH',
       ]);
@@ -342,13 +360,16 @@ function printResults(engines: readonly EngineResult[], ledger: ParsedLedger, ge
   }
   process.stdout.write(
     `${formatTable(
-      ['engine', 'report', 'rows', 'service ms', 'SQL ms', 'service/SQL', 'typed-array ms', 'totals'],
+      ['engine', 'report', 'rows', 'service ms', 'SQL ms', 'service/SQL', 'columnar ms', 'columnar/SQL', 'typed-array ms', 'totals'],
       reportRows,
     )}\n\n`,
   );
   process.stdout.write(
-    'Times are medians of the measured runs after one warm-up run. Typed arrays: Float64Array of cents, one loop in this process.\n',
+    'Times are medians of the measured runs after one warm-up run. Service: agingReport in SQL. Columnar: the columnar engine with its arrays loaded. Typed arrays: Float64Array of cents, one loop in this process.\n',
   );
+  for (const result of engines) {
+    process.stdout.write(`Columnar engine load on ${result.engine}: ${formatMs(result.columnarLoadMs)} ms\n`);
+  }
   process.stdout.write(`Peak RSS of this process (sampled every 20 ms): ${formatMiB(peakRss)}\n`);
 }
 

@@ -21,6 +21,7 @@ import { registerExportRoutes } from './routes/exports.js';
 import { registerMappingRoutes } from './routes/mappings.js';
 import { packageRoot, registerWebApp, webAppBuilt } from './web.js';
 import type { Clock } from '../auth/index.js';
+import { createColumnarAgingEngine, setAgingEngine } from '../aging/index.js';
 
 export const apiPrefix = '/api/v1';
 
@@ -33,6 +34,11 @@ export interface AppOptions {
   maxUploadBytes?: number;
   /** Clock for session expiry and sign-in lockouts (default: the system clock). */
   clock?: Clock;
+  /**
+   * How aging reports are computed: "columnar" (default) keeps the ledger
+   * in typed arrays in this process; "sql" runs each report in the database.
+   */
+  agingEngine?: 'columnar' | 'sql';
 }
 
 const defaultMaxUploadBytes = 256 * 1024 * 1024;
@@ -57,8 +63,9 @@ export async function buildApp(db: Db, options: AppOptions = {}): Promise<Fastif
 export async function registerApi(
   app: FastifyInstance,
   db: Db,
-  options: Pick<AppOptions, 'maxUploadBytes' | 'clock'> = {},
+  options: Pick<AppOptions, 'maxUploadBytes' | 'clock' | 'agingEngine'> = {},
 ): Promise<void> {
+  setAgingEngine(db, options.agingEngine === 'sql' ? null : createColumnarAgingEngine(db));
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(() => serializeJson);
   app.setReplySerializer(serializeJson);
