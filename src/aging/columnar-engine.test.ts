@@ -240,4 +240,21 @@ describe('columnar aging engine', () => {
     expect(report.rows[0]!.total).toBe(2n ** 53n + 4n);
     expect(report).toEqual(await sqlAgingReport(db, request));
   });
+
+  it('sees customers changed in place', async () => {
+    const engine = createColumnarAgingEngine(db);
+    const request: AgingRequest = {
+      asOf: '2026-01-31',
+      basis: 'due',
+      groupBy: 'region',
+      bucketLimits: [0, 30],
+      currency: 'local',
+    };
+    const before = await engine.report(request);
+    expect(before).toEqual(await sqlAgingReport(db, request));
+    await db.query(`update customer set region = 'Moved' where customer_number = 'C1'`);
+    const after = await engine.report(request);
+    expect(after.rows.map((row) => row.key)).toContain('Moved');
+    expect(after).toEqual(await sqlAgingReport(db, request));
+  });
 });

@@ -16,12 +16,13 @@
  *   compares the two reports field by field.
  */
 import type { Queryable } from '../db/types.js';
-import type { Company } from '../ledger/index.js';
-import { toEpochDay } from '../shared/dates.js';
+import { listCompanies, type Company } from '../ledger/index.js';
+import type { CustomerPositions } from '../ledger/customer-list.js';
+import { toEpochDay, type IsoDate } from '../shared/dates.js';
 import { buildBuckets } from './buckets.js';
 import { checkRequest, resolveCompanies, scopeCompanies, type CheckedRequest } from './request.js';
 import { reportCurrencyLabel, sqlAgingReport, totalsByCurrency } from './sql-engine.js';
-import type { AgingEngine, AgingReport, AgingRow } from './types.js';
+import type { AgingEngine, AgingGrouping, AgingReport, AgingRow } from './types.js';
 
 /** Sums of absolute amounts at or above this go to the SQL engine. */
 const exactLimit = 2 ** 52;
@@ -30,8 +31,8 @@ const loadPage = 100_000;
 const epoch = '1970-01-01';
 
 interface Customers {
-  /** Sorted customer ids, for lookups by binary search. */
-  ids: Float64Array;
+  /** Customer ids in ascending order, for lookups by binary search. */
+  ids: number[];
   numbers: string[];
   names: string[];
   groups: (string | null)[];
@@ -40,9 +41,20 @@ interface Customers {
   collectors: (string | null)[];
 }
 
+/** The rows of one grouping over a company's customers. */
+interface Groups {
+  keys: string[];
+  /** Group of each customer, by customer position. */
+  ofCustomer: Int32Array;
+  /** Groups in the order of their keys. */
+  order: Int32Array;
+}
+
 interface CompanyLedger {
   companyId: number;
   customers: Customers;
+  /** Groupings built so far for the current customers, by grouping name. */
+  groups: Map<string, Groups>;
   itemCount: number;
   itemIds: Float64Array;
   itemCustomer: Int32Array;
@@ -76,7 +88,8 @@ function grow<T extends Float64Array | Int32Array | Uint16Array>(array: T, neede
 function emptyLedger(companyId: number): CompanyLedger {
   return {
     companyId,
-    customers: { ids: new Float64Array(0), numbers: [], names: [], groups: [], countries: [], regions: [], collectors: [] },
+    customers: { ids: [], numbers: [], names: [], groups: [], countries: [], regions: [], collectors: [] },
+    groups: new Map(),
     itemCount: 0,
     itemIds: new Float64Array(0),
     itemCustomer: new Int32Array(0),
@@ -102,7 +115,7 @@ function emptyLedger(companyId: number): CompanyLedger {
 }
 
 /** Index of `id` in the first `count` entries of a sorted array, or -1. */
-function findSorted(ids: Float64Array, count: number, id: number): number {
+function findSorted(ids: ArrayLike<number>, count: number, id: number): number {
   let low = 0;
   let high = count - 1;
   while (low <= high) {
@@ -113,16 +126,6 @@ function findSorted(ids: Float64Array, count: number, id: number): number {
     else high = middle - 1;
   }
   return -1;
-}
-
-/** Whether `next` holds every customer of `previous` at the same position. */
-function extendsCustomers(previous: Customers, next: Customers): boolean {
-  const count = previous.ids.length;
-  if (next.ids.length < count) return false;
-  for (let index = 0; index < count; index++) {
-    if (previous.ids[index] !== next.ids[index]) return false;
-  }
-  return true;
 }
 
 /** Compares by UTF-16 code units turned into code points, the order of the C collation. */
@@ -140,6 +143,7 @@ function compareCodePoints(a: string, b: string): number {
 
 export class ColumnarLedgerCache {
   private version: bigint | null = null;
+  private customerVersion: bigint | null = null;
   private readonly ledgers = new Map<number, CompanyLedger>();
   private readonly currencyCodes: string[] = [];
   private readonly currencyIndex = new Map<string, number>();
@@ -178,45 +182,44 @@ export class ColumnarLedgerCache {
   }
 
   private async refresh(companyIds: readonly number[]): Promise<void> {
-    const current = await this.db.query<{ version: bigint }>('select version from ledger_version');
-    const version = current.rows[0]!.version;
+    const current = await this.db.query<{ version: bigint; customer_version: bigint }>(
+      'select version, customer_version from ledger_version',
+    );
+    const { version, customer_version: customerVersion } = current.rows[0]!;
     const changed = version !== this.version;
+    // Customers changed in place (not only added): read them afresh.
+    const customersRewritten = customerVersion !== this.customerVersion;
     if (changed || this.currencyInfo.size === 0) {
       const currencies = await this.db.query<{ code: string; exponent: number; name: string }>(
         'select code, exponent, name from currency',
       );
       this.currencyInfo = new Map(currencies.rows.map((row) => [row.code, { exponent: row.exponent, name: row.name }]));
     }
-    for (const companyId of companyIds) {
+    // After a change every company held is brought up to date, not only
+    // the ones asked for, so none of them is ever behind.
+    const wanted = changed ? [...new Set([...this.ledgers.keys(), ...companyIds])] : companyIds;
+    for (const companyId of wanted) {
       let ledger = this.ledgers.get(companyId);
-      if (!ledger) {
+      if (ledger && !changed) continue;
+      if (!ledger || customersRewritten) {
+        // Items point at customers by position, which holds only while
+        // customers are appended: anything else means reading afresh.
         ledger = emptyLedger(companyId);
         this.ledgers.set(companyId, ledger);
-      } else if (!changed) {
-        continue;
       }
       // Customers first: every item read after them has its customer.
-      const customers = await this.loadCustomers(companyId);
-      if (!extendsCustomers(ledger.customers, customers)) {
-        // Items point at customers by position, which only holds while
-        // customers are appended; anything else means reading afresh.
-        ledger = emptyLedger(companyId);
-        this.ledgers.set(companyId, ledger);
-      }
-      ledger.customers = customers;
+      if (await this.loadCustomers(ledger)) ledger.groups.clear();
       await this.loadItems(ledger);
       await this.loadAllocations(ledger);
     }
-    if (changed) {
-      // Companies not asked for now are brought up to date when they are.
-      for (const [companyId] of this.ledgers) {
-        if (!companyIds.includes(companyId)) this.ledgers.delete(companyId);
-      }
-    }
     this.version = version;
+    this.customerVersion = customerVersion;
   }
 
-  private async loadCustomers(companyId: number): Promise<Customers> {
+  /** Appends the customers added since the last read; returns whether there were any. */
+  private async loadCustomers(ledger: CompanyLedger): Promise<boolean> {
+    const customers = ledger.customers;
+    const lastId = customers.ids.length === 0 ? 0 : customers.ids[customers.ids.length - 1]!;
     const result = await this.db.query<{
       customer_id: bigint;
       customer_number: string;
@@ -227,19 +230,19 @@ export class ColumnarLedgerCache {
       collector: string | null;
     }>(
       `select customer_id, customer_number, name, group_number, country, region, collector
-       from customer where company_id = $1 order by customer_id`,
-      [companyId],
+       from customer where company_id = $1 and customer_id > $2 order by customer_id`,
+      [ledger.companyId, String(lastId)],
     );
-    const rows = result.rows;
-    return {
-      ids: Float64Array.from(rows, (row) => Number(row.customer_id)),
-      numbers: rows.map((row) => row.customer_number),
-      names: rows.map((row) => row.name),
-      groups: rows.map((row) => row.group_number),
-      countries: rows.map((row) => row.country),
-      regions: rows.map((row) => row.region),
-      collectors: rows.map((row) => row.collector),
-    };
+    for (const row of result.rows) {
+      customers.ids.push(Number(row.customer_id));
+      customers.numbers.push(row.customer_number);
+      customers.names.push(row.name);
+      customers.groups.push(row.group_number);
+      customers.countries.push(row.country);
+      customers.regions.push(row.region);
+      customers.collectors.push(row.collector);
+    }
+    return result.rows.length > 0;
   }
 
   private currencyId(code: string): number {
@@ -282,6 +285,11 @@ export class ColumnarLedgerCache {
       ledger.itemCurrency = grow(ledger.itemCurrency, needed);
       ledger.itemAmount = grow(ledger.itemAmount, needed);
       ledger.itemAmountLocal = grow(ledger.itemAmountLocal, needed);
+      // A writer may have committed customers and their items between the
+      // customer read and this one: read the customers again then.
+      if (rows.some((row) => findSorted(ledger.customers.ids, ledger.customers.ids.length, Number(row.customer_id)) < 0)) {
+        if (await this.loadCustomers(ledger)) ledger.groups.clear();
+      }
       const customers = ledger.customers;
       for (const row of rows) {
         const index = ledger.itemCount++;
@@ -324,6 +332,9 @@ export class ColumnarLedgerCache {
       );
       const rows = page.rows;
       if (rows.length === 0) return;
+      // Likewise items committed after the item read, with their allocations.
+      const known = (id: bigint) => findSorted(ledger.itemIds, ledger.itemCount, Number(id)) >= 0;
+      if (rows.some((row) => !known(row.debit_item_id) || !known(row.credit_item_id))) await this.loadItems(ledger);
       const needed = ledger.allocationCount + rows.length;
       ledger.allocationDebit = grow(ledger.allocationDebit, needed);
       ledger.allocationCredit = grow(ledger.allocationCredit, needed);
@@ -379,23 +390,23 @@ function bucketTable(limits: readonly number[]): Uint8Array {
 interface RowAccumulator {
   key: string;
   currency: string;
-  /** Customer names of the row, for the customer grouping's min(name). */
+  /** The lowest customer name of the row, in the customer grouping. */
   name: string | null;
   amounts: Float64Array;
   itemCount: number;
 }
 
 /** The key of a customer's row for a grouping other than currency. */
-function customerKey(
-  request: CheckedRequest,
-  company: Company,
+function customerKeyOf(
+  groupBy: AgingGrouping,
+  company: Company | null,
   customers: Customers,
   customer: number,
   severalCompanies: boolean,
 ): string {
-  switch (request.groupBy) {
+  switch (groupBy) {
     case 'customer':
-      return severalCompanies ? `${company.code}/${customers.numbers[customer]!}` : customers.numbers[customer]!;
+      return severalCompanies && company ? `${company.code}/${customers.numbers[customer]!}` : customers.numbers[customer]!;
     case 'group':
       return customers.groups[customer] ?? customers.numbers[customer]!;
     case 'country':
@@ -405,10 +416,78 @@ function customerKey(
     case 'collector':
       return customers.collectors[customer] ?? '';
     case 'company':
-      return company.code;
+      return company?.code ?? '';
     case 'currency':
       return '';
   }
+}
+
+/** Marks with 1 the customers whose region is one of `regions`. */
+function customersInRegions(customers: Customers, regions: readonly string[]): Uint8Array {
+  const allowed = new Uint8Array(customers.numbers.length);
+  customers.regions.forEach((region, index) => {
+    if (region !== null && regions.includes(region)) allowed[index] = 1;
+  });
+  return allowed;
+}
+
+/**
+ * Returns the grouping's rows over a company's customers, built once per
+ * grouping until the customers change. Every grouping but currency.
+ */
+function groupsOf(
+  ledger: CompanyLedger,
+  groupBy: AgingGrouping,
+  company: Company | null,
+  severalCompanies: boolean,
+): Groups {
+  const cacheKey = `${groupBy}:${severalCompanies && company ? company.code : ''}`;
+  const cached = ledger.groups.get(cacheKey);
+  if (cached) return cached;
+  const customers = ledger.customers;
+  const keys: string[] = [];
+  const indexOfKey = new Map<string, number>();
+  const ofCustomer = new Int32Array(customers.numbers.length);
+  for (let customer = 0; customer < customers.numbers.length; customer++) {
+    const key = customerKeyOf(groupBy, company, customers, customer, severalCompanies);
+    let group = indexOfKey.get(key);
+    if (group === undefined) {
+      group = keys.length;
+      keys.push(key);
+      indexOfKey.set(key, group);
+    }
+    ofCustomer[customer] = group;
+  }
+  const order = Int32Array.from(keys.keys()).sort((a, b) => compareCodePoints(keys[a]!, keys[b]!));
+  const groups = { keys, ofCustomer, order };
+  ledger.groups.set(cacheKey, groups);
+  return groups;
+}
+
+/**
+ * Merges the rows of several companies (or currencies) that share a key
+ * and currency, and orders them by key and currency.
+ */
+function mergeRows(partials: readonly RowAccumulator[][], columnCount: number): RowAccumulator[] {
+  const rows = new Map<string, RowAccumulator>();
+  for (const partial of partials) {
+    for (const row of partial) {
+      const mapKey = `${row.key}\u0000${row.currency}`;
+      const known = rows.get(mapKey);
+      if (!known) {
+        rows.set(mapKey, { ...row, amounts: Float64Array.from(row.amounts) });
+        continue;
+      }
+      for (let column = 0; column < columnCount; column++) known.amounts[column]! += row.amounts[column]!;
+      known.itemCount += row.itemCount;
+      if (row.name !== null && (known.name === null || compareCodePoints(row.name, known.name) < 0)) known.name = row.name;
+    }
+  }
+  return [...rows.values()].sort((a, b) => compareRows(a, b));
+}
+
+function compareRows(a: RowAccumulator, b: RowAccumulator): number {
+  return compareCodePoints(a.key, b.key) || compareCodePoints(a.currency, b.currency);
 }
 
 async function columnarReport(
@@ -429,7 +508,16 @@ async function columnarReport(
   const asOfDay = toEpochDay(request.asOf);
   const severalCompanies = companies.length > 1;
   const regions = request.scope?.regions ?? null;
-  const rows = new Map<string, RowAccumulator>();
+
+  const splitByCurrency = !local || request.groupBy === 'currency';
+  const bucketOf = (item: number, signs: Float64Array, days: Int32Array): number => {
+    if (!request.ageCredits && signs[item]! < 0) return unapplied;
+    const age = asOfDay - days[item]!;
+    if (age <= lowest) return 0;
+    if (age > highest) return limits.length;
+    return table[age - lowest]!;
+  };
+  const partials: RowAccumulator[][] = [];
 
   ledgers.forEach((ledger, companyIndex) => {
     const company = companies[companyIndex]!;
@@ -437,56 +525,81 @@ async function columnarReport(
     const open = openAmounts(ledger, asOfDay, local);
     const signs = ledger.itemAmount;
     const days = request.basis === 'due' ? ledger.itemDueDay : ledger.itemDocumentDay;
-    // Rows of each customer (and currency, where rows split by it), found once.
-    const keyOfCustomer = new Array<string | null | undefined>(customers.numbers.length);
+    const allowed = regions === null ? null : customersInRegions(customers, regions);
+    if (!splitByCurrency) {
+      // One row per group of customers: sums go into flat arrays by group.
+      const groups = groupsOf(ledger, request.groupBy, company, severalCompanies);
+      const groupCount = groups.keys.length;
+      const sums = new Float64Array(groupCount * columnCount);
+      const counts = new Int32Array(groupCount);
+      for (let item = 0; item < ledger.itemCount; item++) {
+        if (ledger.itemPostingDay[item]! > asOfDay) continue;
+        const value = open[item]!;
+        if (value === 0) continue;
+        const customer = ledger.itemCustomer[item]!;
+        if (allowed !== null && allowed[customer] === 0) continue;
+        const group = groups.ofCustomer[customer]!;
+        sums[group * columnCount + bucketOf(item, signs, days)]! += value;
+        counts[group]!++;
+      }
+      const rowsOfCompany: RowAccumulator[] = [];
+      for (const group of groups.order) {
+        if (counts[group] === 0) continue;
+        rowsOfCompany.push({
+          key: groups.keys[group]!,
+          currency: company.currency,
+          // In the customer grouping a group is one customer.
+          name: request.groupBy === 'customer' ? customers.names[group]! : null,
+          amounts: sums.subarray(group * columnCount, (group + 1) * columnCount),
+          itemCount: counts[group]!,
+        });
+      }
+      partials.push(rowsOfCompany);
+      return;
+    }
+    // Rows split by item currency: few per customer, found through a map.
+    const keyOfCustomer = new Array<string | undefined>(customers.numbers.length);
     const rowCache = new Map<number, RowAccumulator>();
-    const splitByCurrency = !local || request.groupBy === 'currency';
+    const rows = new Map<string, RowAccumulator>();
     for (let item = 0; item < ledger.itemCount; item++) {
       if (ledger.itemPostingDay[item]! > asOfDay) continue;
       const value = open[item]!;
       if (value === 0) continue;
       const customer = ledger.itemCustomer[item]!;
+      if (allowed !== null && allowed[customer] === 0) continue;
       let key = keyOfCustomer[customer];
       if (key === undefined) {
-        const region = customers.regions[customer] ?? null;
-        key = regions !== null && (region === null || !regions.includes(region))
-          ? null
-          : customerKey(request, company, customers, customer, severalCompanies);
+        key = customerKeyOf(request.groupBy, company, customers, customer, severalCompanies);
         keyOfCustomer[customer] = key;
       }
-      if (key === null) continue;
       const currencyIndex = ledger.itemCurrency[item]!;
-      const cacheKey = splitByCurrency ? customer * 65_536 + currencyIndex : customer;
+      const cacheKey = customer * 65_536 + currencyIndex;
       let row = rowCache.get(cacheKey);
-      if (!row) {
+      if (row === undefined) {
         const itemCurrency = cache.currencyCode(currencyIndex);
         const rowKey = request.groupBy === 'currency' ? itemCurrency : key;
         const rowCurrency = local ? company.currency : itemCurrency;
         const mapKey = `${rowKey}\u0000${rowCurrency}`;
-        row = rows.get(mapKey);
-        if (!row) {
-          row = { key: rowKey, currency: rowCurrency, name: null, amounts: new Float64Array(columnCount), itemCount: 0 };
-          rows.set(mapKey, row);
-        }
-        if (request.groupBy === 'customer') {
-          const name = customers.names[customer]!;
-          if (row.name === null || compareCodePoints(name, row.name) < 0) row.name = name;
-        }
-        rowCache.set(cacheKey, row);
+        const known = rows.get(mapKey);
+        const found: RowAccumulator = known ?? {
+          key: rowKey,
+          currency: rowCurrency,
+          name: null,
+          amounts: new Float64Array(columnCount),
+          itemCount: 0,
+        };
+        if (known === undefined) rows.set(mapKey, found);
+        if (request.groupBy === 'customer') found.name = customers.names[customer]!;
+        rowCache.set(cacheKey, found);
+        row = found;
       }
-      let column: number;
-      if (!request.ageCredits && signs[item]! < 0) {
-        column = unapplied;
-      } else {
-        const age = asOfDay - days[item]!;
-        if (age <= lowest) column = 0;
-        else if (age > highest) column = limits.length;
-        else column = table[age - lowest]!;
-      }
-      row.amounts[column]! += value;
+      row.amounts[bucketOf(item, signs, days)]! += value;
       row.itemCount++;
     }
+    partials.push([...rows.values()]);
   });
+  // One company's groups come out in key order already.
+  const merged = !splitByCurrency && partials.length === 1 ? partials[0]! : mergeRows(partials, columnCount);
 
   const names = rowNames(cache, request, companies, ledgers);
   const exponentOf = (currency: string): number => {
@@ -494,10 +607,7 @@ async function columnarReport(
     if (!info) throw new Error(`currency ${currency} has no exponent in the currency table`);
     return info.exponent;
   };
-  const sorted = [...rows.values()].sort(
-    (a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.currency, b.currency),
-  );
-  const reportRows: AgingRow[] = sorted.map((row) => {
+  const reportRows: AgingRow[] = merged.map((row) => {
     const amounts = Array.from(row.amounts, (amount) => BigInt(amount));
     let total = 0n;
     for (const amount of amounts) total += amount;
@@ -560,14 +670,65 @@ function rowNames(
   }
 }
 
+/** The columnar engine, which also gives every customer's position for the customer list. */
+export interface ColumnarAgingEngine extends AgingEngine {
+  cache: ColumnarLedgerCache;
+  /**
+   * Returns the balance and overdue amount of every customer of a company
+   * as of a date, or null when the company's amounts are too large to sum
+   * exactly in float64.
+   */
+  customerPositions(companyId: number, asOf: IsoDate): Promise<CustomerPositions | null>;
+  /** Reads every company's ledger into memory; returns the number of items held. */
+  warmUp(): Promise<number>;
+}
+
+/**
+ * Sums each customer's open local amounts as of a day: the balance over
+ * every item, and the overdue amount over debit items due before the day.
+ */
+function positionsOf(ledger: CompanyLedger, asOfDay: number): CustomerPositions {
+  const customers = ledger.customers;
+  const balance = new Float64Array(customers.numbers.length);
+  const overdue = new Float64Array(customers.numbers.length);
+  const open = openAmounts(ledger, asOfDay, true);
+  for (let item = 0; item < ledger.itemCount; item++) {
+    if (ledger.itemPostingDay[item]! > asOfDay) continue;
+    const value = open[item]!;
+    if (value === 0) continue;
+    const customer = ledger.itemCustomer[item]!;
+    balance[customer]! += value;
+    if (ledger.itemAmount[item]! > 0 && ledger.itemDueDay[item]! < asOfDay) overdue[customer]! += value;
+  }
+  return {
+    // Copies: later reads append to the engine's arrays.
+    customerIds: customers.ids.slice(),
+    customerNumbers: customers.numbers.slice(),
+    regions: customers.regions.slice(),
+    numberOrder: groupsOf(ledger, 'customer', null, false).order,
+    balance,
+    overdue,
+  };
+}
+
 /**
  * Creates the columnar engine over a database. It keeps its arrays
  * between reports, so make one per database and share it.
  */
-export function createColumnarAgingEngine(db: Queryable): AgingEngine & { cache: ColumnarLedgerCache } {
+export function createColumnarAgingEngine(db: Queryable): ColumnarAgingEngine {
   const cache = new ColumnarLedgerCache(db);
   return {
     cache,
+    async warmUp() {
+      const companies = await listCompanies(db);
+      await cache.ledgersOf(companies.map((company) => company.companyId));
+      return cache.itemCount;
+    },
+    async customerPositions(companyId, asOf) {
+      const [ledger] = await cache.ledgersOf([companyId]);
+      if (ledger!.absoluteSumLocal >= exactLimit) return null;
+      return positionsOf(ledger!, toEpochDay(asOf));
+    },
     async report(request) {
       const checked = checkRequest(request);
       const companies = scopeCompanies(await resolveCompanies(db, checked.companies), checked.scope);

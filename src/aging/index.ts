@@ -5,7 +5,7 @@ import type { AgingEngine, AgingReport, AgingRequest } from './types.js';
 export * from './types.js';
 export { parseBucketLimits, validateBucketLimits, buildBuckets, unappliedCreditsLabel } from './buckets.js';
 export { createSqlAgingEngine } from './sql-engine.js';
-export { createColumnarAgingEngine } from './columnar-engine.js';
+export { createColumnarAgingEngine, type ColumnarAgingEngine } from './columnar-engine.js';
 export { agingItems, maxItemsPageSize, type AgingItemsRequest } from './items.js';
 export { agingReportToJson, type AgingJson, type AgingJsonTotal } from './json.js';
 export {
@@ -27,6 +27,11 @@ const engines = new WeakMap<Queryable, AgingEngine>();
 export function setAgingEngine(db: Queryable, engine: AgingEngine | null): void {
   if (engine) engines.set(db, engine);
   else engines.delete(db);
+}
+
+/** Returns the engine set for `db`, if any. */
+export function agingEngineOf(db: Queryable): AgingEngine | undefined {
+  return engines.get(db);
 }
 
 /** Computes an aging report as of a date, with the engine set for `db` or else in SQL. */

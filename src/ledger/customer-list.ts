@@ -31,6 +31,21 @@ export interface CustomerListRequest {
 
 export type CustomerWithBalance = CustomerRow & CustomerBalance;
 
+/**
+ * Every customer's balance and overdue amount as of a date, held in memory
+ * by the columnar aging engine. Amounts are float64 minor units, exact
+ * integers. Arrays are by customer position, ordered by customer id.
+ */
+export interface CustomerPositions {
+  customerIds: readonly number[];
+  customerNumbers: readonly string[];
+  regions: readonly (string | null)[];
+  /** Customer positions in customer number order. */
+  numberOrder: Int32Array;
+  balance: Float64Array;
+  overdue: Float64Array;
+}
+
 export interface CustomerListPage {
   /** Customers matching the filters, over all pages. */
   total: number;
@@ -177,4 +192,110 @@ async function listByAmounts(
       overdue: BigInt(row.overdue_text as string),
     }));
   return { total, customers };
+}
+
+/**
+ * Lists customers sorted by an amount, or only the overdue ones, from
+ * positions held in memory: the same page as listCustomersWithBalances
+ * without summing the ledger in SQL. Text filters (search, collector,
+ * segment) still select customers in SQL, so they match exactly as
+ * there; the page's master data is read for its customers only.
+ */
+export async function listCustomersFromPositions(
+  db: Queryable,
+  scope: Scope,
+  request: CustomerListRequest,
+  positions: CustomerPositions,
+): Promise<CustomerListPage> {
+  const sort = request.sort ?? 'number';
+  const dir = request.dir ?? 'asc';
+  let selected: Set<number> | null = null;
+  const textFilters = [request.search, request.collector, request.segment].some(
+    (value) => value !== undefined && value !== '',
+  );
+  if (textFilters) {
+    const params: SqlParam[] = [];
+    const where = filterSql(scope, request, params);
+    const result = await db.query<{ customer_id: bigint }>(`select c.customer_id from customer c where ${where}`, params);
+    selected = new Set(result.rows.map((row) => Number(row.customer_id)));
+  }
+  const regions = scope.regions;
+  const companyAllowed = scope.companyIds === null || scope.companyIds.includes(request.companyId);
+  const candidates: number[] = [];
+  if (companyAllowed) {
+    const count = positions.customerIds.length;
+    for (let customer = 0; customer < count; customer++) {
+      const region = positions.regions[customer] ?? null;
+      if (regions !== null && (region === null || !regions.includes(region))) continue;
+      if (request.region !== undefined && request.region !== '' && region !== request.region) continue;
+      if (selected !== null && !selected.has(positions.customerIds[customer]!)) continue;
+      if (request.overdueOnly === true && !(positions.overdue[customer]! > 0)) continue;
+      candidates.push(customer);
+    }
+  }
+  const rank = new Int32Array(positions.customerIds.length);
+  positions.numberOrder.forEach((customer, index) => {
+    rank[customer] = index;
+  });
+  const direction = dir === 'asc' ? 1 : -1;
+  const amounts = sort === 'balance' ? positions.balance : sort === 'overdue' ? positions.overdue : null;
+  if (amounts !== null) {
+    candidates.sort((a, b) => direction * (amounts[a]! - amounts[b]! || rank[a]! - rank[b]!));
+  } else if (sort === 'number') {
+    candidates.sort((a, b) => direction * (rank[a]! - rank[b]!));
+  } else {
+    // Name and region orders stay in SQL: only the overdue filter brought the list here.
+    return listCustomersByIds(db, request, sort, dir, candidates, positions);
+  }
+  const page = candidates.slice(request.offset, request.offset + request.limit);
+  const customers = await customersByIds(db, request.companyId, page.map((customer) => positions.customerIds[customer]!));
+  return {
+    total: candidates.length,
+    customers: page.map((customer) => ({
+      ...customers.get(positions.customerIds[customer]!)!,
+      balance: BigInt(positions.balance[customer]!),
+      overdue: BigInt(positions.overdue[customer]!),
+    })),
+  };
+}
+
+/** Reads the master data of customers by id. */
+async function customersByIds(db: Queryable, companyId: number, ids: readonly number[]): Promise<Map<number, CustomerRow>> {
+  if (ids.length === 0) return new Map();
+  const result = await db.query<Record<string, unknown>>(
+    `select ${customerColumnsSql} from customer c where c.company_id = $1 and c.customer_id = any($2::bigint[])`,
+    [companyId, ids.map(String)],
+  );
+  return new Map(result.rows.map((row) => [Number(row.customer_id as bigint), customerFromRow(row)]));
+}
+
+/** Orders the candidates by name or region in SQL and pages them there. */
+async function listCustomersByIds(
+  db: Queryable,
+  request: CustomerListRequest,
+  sort: CustomerSortKey,
+  dir: 'asc' | 'desc',
+  candidates: readonly number[],
+  positions: CustomerPositions,
+): Promise<CustomerListPage> {
+  const ids = candidates.map((customer) => String(positions.customerIds[customer]!));
+  const result = await db.query<Record<string, unknown>>(
+    `select ${customerColumnsSql} from customer c
+     where c.company_id = $1 and c.customer_id = any($2::bigint[])
+     order by ${orderSql('c', sort, dir)}
+     limit $3 offset $4`,
+    [request.companyId, ids, request.limit, request.offset],
+  );
+  const positionOf = new Map(candidates.map((customer) => [positions.customerIds[customer]!, customer]));
+  return {
+    total: candidates.length,
+    customers: result.rows.map((row) => {
+      const customer = positionOf.get(Number(row.customer_id as bigint))!;
+      return {
+        ...customerFromRow(row),
+        balance: BigInt(positions.balance[customer]!),
+        overdue: BigInt(positions.overdue[customer]!),
+      };
+    }),
+  };
 }

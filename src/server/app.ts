@@ -65,7 +65,21 @@ export async function registerApi(
   db: Db,
   options: Pick<AppOptions, 'maxUploadBytes' | 'clock' | 'agingEngine'> = {},
 ): Promise<void> {
-  setAgingEngine(db, options.agingEngine === 'sql' ? null : createColumnarAgingEngine(db));
+  if (options.agingEngine === 'sql') {
+    setAgingEngine(db, null);
+  } else {
+    const engine = createColumnarAgingEngine(db);
+    setAgingEngine(db, engine);
+    // Read the ledger into memory once the server is ready, so that the
+    // first report does not wait for it.
+    app.addHook('onReady', async () => {
+      const started = performance.now();
+      engine
+        .warmUp()
+        .then((items) => app.log.info({ items, ms: Math.round(performance.now() - started) }, 'aging engine loaded'))
+        .catch((error: unknown) => app.log.error({ err: error }, 'aging engine failed to load; reports will load it'));
+    });
+  }
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(() => serializeJson);
   app.setReplySerializer(serializeJson);

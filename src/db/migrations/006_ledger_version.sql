@@ -10,13 +10,19 @@
 
 create table ledger_version (
   singleton boolean primary key default true check (singleton),
-  version bigint not null
+  version bigint not null,
+  -- Raised as well when customer rows are changed or removed rather than
+  -- added, which makes a reader reload the customers instead of
+  -- appending the new ones.
+  customer_version bigint not null
 );
 
-insert into ledger_version (singleton, version) values (true, 0);
+insert into ledger_version (singleton, version, customer_version) values (true, 0, 0);
 
 -- One line: the migration runner splits statements at a semicolon that ends a line.
 create function raise_ledger_version() returns trigger language plpgsql as $$ begin update ledger_version set version = version + 1; return null; end $$;
+
+create function raise_customer_version() returns trigger language plpgsql as $$ begin update ledger_version set version = version + 1, customer_version = customer_version + 1; return null; end $$;
 
 create trigger open_item_ledger_version
   before insert or update or delete or truncate on open_item
@@ -27,5 +33,9 @@ create trigger allocation_ledger_version
   for each statement execute function raise_ledger_version();
 
 create trigger customer_ledger_version
-  before insert or update or delete or truncate on customer
+  before insert on customer
   for each statement execute function raise_ledger_version();
+
+create trigger customer_rewrite_version
+  before update or delete or truncate on customer
+  for each statement execute function raise_customer_version();

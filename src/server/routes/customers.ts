@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { actorOf } from '../../auth/request.js';
 import type { Actor } from '../../auth/types.js';
 import { customerAging } from '../../aging/customer.js';
+import { agingEngineOf, type ColumnarAgingEngine } from '../../aging/index.js';
 import type { Db } from '../../db/types.js';
 import { customerDso, paymentBehaviour } from '../../kpi/behaviour.js';
 import {
@@ -13,7 +14,12 @@ import {
   type CustomerItem,
   type TimelineEvent,
 } from '../../ledger/customer-items.js';
-import { customerSortKeys, listCustomersWithBalances } from '../../ledger/customer-list.js';
+import {
+  customerSortKeys,
+  listCustomersFromPositions,
+  listCustomersWithBalances,
+  type CustomerListRequest,
+} from '../../ledger/customer-list.js';
 import type { CustomerRow } from '../../ledger/customers.js';
 import { getCompany, listCompanies, loadCurrencyExponents, type Company } from '../../ledger/index.js';
 import type { IsoDate } from '../../shared/dates.js';
@@ -239,7 +245,7 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
       const actor = actorOf(request);
       const company = await companyForRequest(db, actor, query.company);
       const asOf = query.asOf ?? today();
-      const page = await listCustomersWithBalances(db, actor.scope, {
+      const listRequest: CustomerListRequest = {
         companyId: company.companyId,
         asOf,
         search: query.search,
@@ -251,7 +257,18 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
         dir: query.dir,
         limit: query.limit,
         offset: query.offset,
-      });
+      };
+      // Sorting by an amount needs every customer's amounts: from the
+      // columnar engine's arrays where the server keeps them.
+      const byAmounts = query.sort === 'balance' || query.sort === 'overdue' || query.overdueOnly === true;
+      const engine = agingEngineOf(db);
+      const positions =
+        byAmounts && engine && 'customerPositions' in engine
+          ? await (engine as ColumnarAgingEngine).customerPositions(company.companyId, asOf)
+          : null;
+      const page = positions
+        ? await listCustomersFromPositions(db, actor.scope, listRequest, positions)
+        : await listCustomersWithBalances(db, actor.scope, listRequest);
       return {
         company: company.code,
         currency: company.currency,
