@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actorOf } from '../../auth/request.js';
 import type { Actor } from '../../auth/types.js';
 import { customerAging } from '../../aging/customer.js';
-import { agingEngineOf, type ColumnarAgingEngine } from '../../aging/index.js';
+import { listCustomers } from '../../aging/positions.js';
 import type { Db } from '../../db/types.js';
 import { customerDso, paymentBehaviour } from '../../kpi/behaviour.js';
 import {
@@ -14,12 +14,7 @@ import {
   type CustomerItem,
   type TimelineEvent,
 } from '../../ledger/customer-items.js';
-import {
-  customerSortKeys,
-  listCustomersFromPositions,
-  listCustomersWithBalances,
-  type CustomerListRequest,
-} from '../../ledger/customer-list.js';
+import { customerSortKeys, type CustomerListRequest } from '../../ledger/customer-list.js';
 import type { CustomerRow } from '../../ledger/customers.js';
 import { getCompany, listCompanies, loadCurrencyExponents, type Company } from '../../ledger/index.js';
 import type { IsoDate } from '../../shared/dates.js';
@@ -258,17 +253,7 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
         limit: query.limit,
         offset: query.offset,
       };
-      // Sorting by an amount needs every customer's amounts: from the
-      // columnar engine's arrays where the server keeps them.
-      const byAmounts = query.sort === 'balance' || query.sort === 'overdue' || query.overdueOnly === true;
-      const engine = agingEngineOf(db);
-      const positions =
-        byAmounts && engine && 'customerPositions' in engine
-          ? await (engine as ColumnarAgingEngine).customerPositions(company.companyId, asOf)
-          : null;
-      const page = positions
-        ? await listCustomersFromPositions(db, actor.scope, listRequest, positions)
-        : await listCustomersWithBalances(db, actor.scope, listRequest);
+      const page = await listCustomers(db, actor.scope, listRequest);
       return {
         company: company.code,
         currency: company.currency,

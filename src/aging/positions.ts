@@ -1,0 +1,25 @@
+import type { Scope } from '../auth/types.js';
+import type { Queryable } from '../db/types.js';
+import {
+  listCustomersFromPositions,
+  listCustomersWithBalances,
+  type CustomerListPage,
+  type CustomerListRequest,
+} from '../ledger/customer-list.js';
+import type { ColumnarAgingEngine } from './columnar-engine.js';
+import { agingEngineOf } from './index.js';
+
+/**
+ * Lists customers with their balances: from the columnar engine's arrays
+ * when the list is sorted or filtered by an amount and the engine holds
+ * the company, else in SQL. Both give the same page.
+ */
+export async function listCustomers(db: Queryable, scope: Scope, request: CustomerListRequest): Promise<CustomerListPage> {
+  const byAmounts = request.sort === 'balance' || request.sort === 'overdue' || request.overdueOnly === true;
+  const engine = agingEngineOf(db);
+  if (byAmounts && engine && 'customerPositions' in engine) {
+    const positions = await (engine as ColumnarAgingEngine).customerPositions(request.companyId, request.asOf);
+    if (positions) return listCustomersFromPositions(db, scope, request, positions);
+  }
+  return listCustomersWithBalances(db, scope, request);
+}
