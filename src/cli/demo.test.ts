@@ -72,6 +72,12 @@ describe('ardesk demo', () => {
         const company = await getCompany(database, ledger.company.code);
         expect(await countCustomers(database, company.companyId)).toBe(ledger.customers.length);
       }
+      const audit = await database.query<{ actor: string; companies: number }>(
+        `select min(actor_email) as actor, count(distinct company_id)::integer as companies
+         from audit_event where action = 'import' and outcome = 'ok'`,
+      );
+      expect(audit.rows[0]!.actor).toMatch(/^cli:/);
+      expect(audit.rows[0]!.companies).toBe(expected.length);
     });
   });
 

@@ -4,6 +4,7 @@ import { defaultDemoSeed, loadDemo, type DemoOptions } from '../demo/generate.js
 import type { ImportProgress, ImportResult } from '../ledger/index.js';
 import { addMonths, isIsoDate, makeDate, type IsoDate } from '../shared/dates.js';
 import { InputError } from '../shared/errors.js';
+import { cliActor } from '../auth/actor.js';
 import { addDbOptions, withDb } from './context.js';
 
 interface DemoCommandOptions {
@@ -46,7 +47,7 @@ async function runDemo(options: DemoCommandOptions): Promise<void> {
   const bar = progressBar(demoOptions.items);
   const results = await withDb(options, async (db) => {
     try {
-      return await loadDemo(db, demoOptions, bar?.update);
+      return await loadDemo(db, demoOptions, bar?.update, cliActor());
     } finally {
       bar?.stop();
     }

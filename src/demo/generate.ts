@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Actor } from '../auth/types.js';
 import type { Db } from '../db/types.js';
 import {
   addMonths,
@@ -128,6 +129,7 @@ export async function loadDemo(
   db: Db,
   options: DemoOptions,
   progress?: ImportProgress,
+  actor?: Actor,
 ): Promise<ImportResult[]> {
   const demo = generateDemoLedger(options);
   await db.transaction(async (tx) => {
@@ -151,6 +153,7 @@ export async function loadDemo(
     },
     demo.ledgers,
     progress,
+    actor,
   );
 }
 
