@@ -32,6 +32,14 @@ export function traceStatements(db: Db): { db: Db; times: () => StatementTime[] 
         record(sql, start);
       }
     },
+    async copyOut(sql) {
+      const start = performance.now();
+      try {
+        return await target.copyOut(sql);
+      } finally {
+        record(`copy out ${sql}`, start);
+      }
+    },
     async copyRows(table, columns, lines) {
       const start = performance.now();
       try {

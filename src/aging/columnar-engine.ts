@@ -19,6 +19,7 @@ import type { Queryable } from '../db/types.js';
 import { listCompanies, type Company } from '../ledger/index.js';
 import type { CustomerPositions } from '../ledger/customer-list.js';
 import { toEpochDay, type IsoDate } from '../shared/dates.js';
+import { copyOutputLines, parseCopyField } from '../db/copy.js';
 import { buildBuckets } from './buckets.js';
 import { checkRequest, resolveCompanies, scopeCompanies, type CheckedRequest } from './request.js';
 import { reportCurrencyLabel, sqlAgingReport, totalsByCurrency } from './sql-engine.js';
@@ -27,7 +28,7 @@ import type { AgingEngine, AgingGrouping, AgingReport, AgingRow } from './types.
 /** Sums of absolute amounts at or above this go to the SQL engine. */
 const exactLimit = 2 ** 52;
 /** Rows read per query while loading. */
-const loadPage = 100_000;
+const loadPage = 200_000;
 const epoch = '1970-01-01';
 
 interface Customers {
@@ -112,6 +113,12 @@ function emptyLedger(companyId: number): CompanyLedger {
     absoluteSum: 0,
     absoluteSumLocal: 0,
   };
+}
+
+/** Returns a whole number as SQL text, after checking that it is one. */
+function integer(value: number | bigint): string {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`${value} is not a whole number`);
+  return String(value);
 }
 
 /** Index of `id` in the first `count` entries of a sorted array, or -1. */
@@ -220,29 +227,24 @@ export class ColumnarLedgerCache {
   private async loadCustomers(ledger: CompanyLedger): Promise<boolean> {
     const customers = ledger.customers;
     const lastId = customers.ids.length === 0 ? 0 : customers.ids[customers.ids.length - 1]!;
-    const result = await this.db.query<{
-      customer_id: bigint;
-      customer_number: string;
-      name: string;
-      group_number: string | null;
-      country: string | null;
-      region: string | null;
-      collector: string | null;
-    }>(
-      `select customer_id, customer_number, name, group_number, country, region, collector
-       from customer where company_id = $1 and customer_id > $2 order by customer_id`,
-      [ledger.companyId, String(lastId)],
+    const lines = copyOutputLines(
+      await this.db.copyOut(
+        `select customer_id, customer_number, name, group_number, country, region, collector
+         from customer where company_id = ${integer(ledger.companyId)} and customer_id > ${integer(lastId)}
+         order by customer_id`,
+      ),
     );
-    for (const row of result.rows) {
-      customers.ids.push(Number(row.customer_id));
-      customers.numbers.push(row.customer_number);
-      customers.names.push(row.name);
-      customers.groups.push(row.group_number);
-      customers.countries.push(row.country);
-      customers.regions.push(row.region);
-      customers.collectors.push(row.collector);
+    for (const line of lines) {
+      const [id, number, name, group, country, region, collector] = line.split('\t');
+      customers.ids.push(Number(id));
+      customers.numbers.push(parseCopyField(number!)!);
+      customers.names.push(parseCopyField(name!)!);
+      customers.groups.push(parseCopyField(group!));
+      customers.countries.push(parseCopyField(country!));
+      customers.regions.push(parseCopyField(region!));
+      customers.collectors.push(parseCopyField(collector!));
     }
-    return result.rows.length > 0;
+    return lines.length > 0;
   }
 
   private currencyId(code: string): number {
@@ -257,25 +259,18 @@ export class ColumnarLedgerCache {
 
   private async loadItems(ledger: CompanyLedger): Promise<void> {
     for (;;) {
-      const page = await this.db.query<{
-        item_id: bigint;
-        customer_id: bigint;
-        posting_day: number;
-        due_day: number;
-        document_day: number;
-        currency: string;
-        amount: number;
-        amount_local: number;
-      }>(
-        `select item_id, customer_id, posting_date - date '${epoch}' as posting_day,
-                due_date - date '${epoch}' as due_day, document_date - date '${epoch}' as document_day,
-                currency::text as currency, amount::float8 as amount, amount_local::float8 as amount_local
-         from open_item where company_id = $1 and item_id > $2
-         order by item_id limit ${loadPage}`,
-        [ledger.companyId, ledger.lastItemId],
+      // COPY output parsed here is several times faster than a query's
+      // rows on the embedded engine. Every value is a number or a code.
+      const lines = copyOutputLines(
+        await this.db.copyOut(
+          `select item_id, customer_id, posting_date - date '${epoch}', due_date - date '${epoch}',
+                  document_date - date '${epoch}', currency, amount::float8, amount_local::float8
+           from open_item where company_id = ${integer(ledger.companyId)} and item_id > ${ledger.lastItemId}
+           order by item_id limit ${loadPage}`,
+        ),
       );
-      const rows = page.rows;
-      if (rows.length === 0) return;
+      if (lines.length === 0) return;
+      const rows = lines.map((line) => line.split('\t'));
       const needed = ledger.itemCount + rows.length;
       ledger.itemIds = grow(ledger.itemIds, needed);
       ledger.itemCustomer = grow(ledger.itemCustomer, needed);
@@ -287,54 +282,47 @@ export class ColumnarLedgerCache {
       ledger.itemAmountLocal = grow(ledger.itemAmountLocal, needed);
       // A writer may have committed customers and their items between the
       // customer read and this one: read the customers again then.
-      if (rows.some((row) => findSorted(ledger.customers.ids, ledger.customers.ids.length, Number(row.customer_id)) < 0)) {
+      if (rows.some((row) => findSorted(ledger.customers.ids, ledger.customers.ids.length, Number(row[1])) < 0)) {
         if (await this.loadCustomers(ledger)) ledger.groups.clear();
       }
       const customers = ledger.customers;
-      for (const row of rows) {
+      for (const [itemId, customerId, postingDay, dueDay, documentDay, currency, amount, amountLocal] of rows) {
         const index = ledger.itemCount++;
-        const customer = findSorted(customers.ids, customers.ids.length, Number(row.customer_id));
-        if (customer < 0) throw new Error(`item ${row.item_id} has customer ${row.customer_id}, which was not loaded`);
-        ledger.itemIds[index] = Number(row.item_id);
+        const customer = findSorted(customers.ids, customers.ids.length, Number(customerId));
+        if (customer < 0) throw new Error(`item ${itemId} has customer ${customerId}, which was not loaded`);
+        const value = Number(amount);
+        const localValue = Number(amountLocal);
+        ledger.itemIds[index] = Number(itemId);
         ledger.itemCustomer[index] = customer;
-        ledger.itemPostingDay[index] = row.posting_day;
-        ledger.itemDueDay[index] = row.due_day;
-        ledger.itemDocumentDay[index] = row.document_day;
-        ledger.itemCurrency[index] = this.currencyId(row.currency);
-        ledger.itemAmount[index] = row.amount;
-        ledger.itemAmountLocal[index] = row.amount_local;
-        ledger.absoluteSum += Math.abs(row.amount);
-        ledger.absoluteSumLocal += Math.abs(row.amount_local);
+        ledger.itemPostingDay[index] = Number(postingDay);
+        ledger.itemDueDay[index] = Number(dueDay);
+        ledger.itemDocumentDay[index] = Number(documentDay);
+        ledger.itemCurrency[index] = this.currencyId(currency!);
+        ledger.itemAmount[index] = value;
+        ledger.itemAmountLocal[index] = localValue;
+        ledger.absoluteSum += Math.abs(value);
+        ledger.absoluteSumLocal += Math.abs(localValue);
       }
-      ledger.lastItemId = rows.at(-1)!.item_id;
+      ledger.lastItemId = BigInt(rows.at(-1)![0]!);
       if (rows.length < loadPage) return;
     }
   }
 
   private async loadAllocations(ledger: CompanyLedger): Promise<void> {
     for (;;) {
-      const page = await this.db.query<{
-        allocation_id: bigint;
-        debit_item_id: bigint;
-        credit_item_id: bigint;
-        day: number;
-        amount: number;
-        credit_amount: number;
-        amount_local: number;
-        credit_amount_local: number;
-      }>(
-        `select allocation_id, debit_item_id, credit_item_id, allocation_date - date '${epoch}' as day,
-                amount::float8 as amount, credit_amount::float8 as credit_amount,
-                amount_local::float8 as amount_local, credit_amount_local::float8 as credit_amount_local
-         from allocation where company_id = $1 and allocation_id > $2
-         order by allocation_id limit ${loadPage}`,
-        [ledger.companyId, ledger.lastAllocationId],
+      const lines = copyOutputLines(
+        await this.db.copyOut(
+          `select allocation_id, debit_item_id, credit_item_id, allocation_date - date '${epoch}',
+                  amount::float8, credit_amount::float8, amount_local::float8, credit_amount_local::float8
+           from allocation where company_id = ${integer(ledger.companyId)} and allocation_id > ${ledger.lastAllocationId}
+           order by allocation_id limit ${loadPage}`,
+        ),
       );
-      const rows = page.rows;
-      if (rows.length === 0) return;
+      if (lines.length === 0) return;
+      const rows = lines.map((line) => line.split('\t'));
       // Likewise items committed after the item read, with their allocations.
-      const known = (id: bigint) => findSorted(ledger.itemIds, ledger.itemCount, Number(id)) >= 0;
-      if (rows.some((row) => !known(row.debit_item_id) || !known(row.credit_item_id))) await this.loadItems(ledger);
+      const known = (id: string) => findSorted(ledger.itemIds, ledger.itemCount, Number(id)) >= 0;
+      if (rows.some((row) => !known(row[1]!) || !known(row[2]!))) await this.loadItems(ledger);
       const needed = ledger.allocationCount + rows.length;
       ledger.allocationDebit = grow(ledger.allocationDebit, needed);
       ledger.allocationCredit = grow(ledger.allocationCredit, needed);
@@ -343,20 +331,20 @@ export class ColumnarLedgerCache {
       ledger.allocationCreditAmount = grow(ledger.allocationCreditAmount, needed);
       ledger.allocationAmountLocal = grow(ledger.allocationAmountLocal, needed);
       ledger.allocationCreditAmountLocal = grow(ledger.allocationCreditAmountLocal, needed);
-      for (const row of rows) {
+      for (const [allocationId, debitId, creditId, day, amount, creditAmount, amountLocal, creditAmountLocal] of rows) {
         const index = ledger.allocationCount++;
-        const debit = findSorted(ledger.itemIds, ledger.itemCount, Number(row.debit_item_id));
-        const credit = findSorted(ledger.itemIds, ledger.itemCount, Number(row.credit_item_id));
-        if (debit < 0 || credit < 0) throw new Error(`allocation ${row.allocation_id} joins an item that was not loaded`);
+        const debit = findSorted(ledger.itemIds, ledger.itemCount, Number(debitId));
+        const credit = findSorted(ledger.itemIds, ledger.itemCount, Number(creditId));
+        if (debit < 0 || credit < 0) throw new Error(`allocation ${allocationId} joins an item that was not loaded`);
         ledger.allocationDebit[index] = debit;
         ledger.allocationCredit[index] = credit;
-        ledger.allocationDay[index] = row.day;
-        ledger.allocationAmount[index] = row.amount;
-        ledger.allocationCreditAmount[index] = row.credit_amount;
-        ledger.allocationAmountLocal[index] = row.amount_local;
-        ledger.allocationCreditAmountLocal[index] = row.credit_amount_local;
+        ledger.allocationDay[index] = Number(day);
+        ledger.allocationAmount[index] = Number(amount);
+        ledger.allocationCreditAmount[index] = Number(creditAmount);
+        ledger.allocationAmountLocal[index] = Number(amountLocal);
+        ledger.allocationCreditAmountLocal[index] = Number(creditAmountLocal);
       }
-      ledger.lastAllocationId = rows.at(-1)!.allocation_id;
+      ledger.lastAllocationId = BigInt(rows.at(-1)![0]!);
       if (rows.length < loadPage) return;
     }
   }

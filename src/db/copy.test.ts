@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
-import { copyField, copyLine } from './copy.js';
+import { copyField, copyLine, copyOutputLines, parseCopyField } from './copy.js';
 
 describe('copyRows', () => {
   let db: TestDb;
@@ -47,5 +47,15 @@ describe('copyRows', () => {
 
   it('refuses names that are not plain identifiers', async () => {
     await expect(db.copyRows('copy_probe; drop table x', ['n'], ['1'])).rejects.toThrow(/identifier/);
+  });
+
+  it('reads rows back through copyOut with every character intact', async () => {
+    await db.query('delete from copy_probe');
+    const labels = ['tab\there', 'line\nbreak', 'cr\rlf', 'back\\slash', '\\N', 'bell\u0007 \b\f\v', 'شركة', null, ''];
+    await db.copyRows('copy_probe', ['n', 'label', 'amount'], labels.map((label, index) => copyLine([String(index), label, '7'])));
+    const lines = copyOutputLines(await db.copyOut('select n, label, amount from copy_probe order by n'));
+    expect(lines).toHaveLength(labels.length);
+    expect(lines.map((line) => parseCopyField(line.split('\t')[1]!))).toEqual(labels);
+    expect(copyOutputLines(await db.copyOut('select n from copy_probe where false'))).toEqual([]);
   });
 });

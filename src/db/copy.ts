@@ -33,3 +33,20 @@ export function copyStatement(table: string, columns: readonly string[], source:
 export function copyText(lines: readonly string[]): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
+
+const unescapes: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** Reads one value of COPY text output: `\N` is null, backslash escapes are undone. */
+export function parseCopyField(field: string): string | null {
+  if (field === '\\N') return null;
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(.)/g, (escape, char: string) => unescapes[char] ?? char);
+}
+
+/** Splits COPY text output into its rows' lines, without the last newline. */
+export function copyOutputLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}

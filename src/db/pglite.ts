@@ -16,7 +16,7 @@ interface PgliteLike {
     sql: string,
     params?: unknown[],
     options?: { blob?: Blob },
-  ): Promise<{ rows: Row[]; affectedRows?: number }>;
+  ): Promise<{ rows: Row[]; affectedRows?: number; blob?: Blob }>;
 }
 
 function wrap(target: PgliteLike): Queryable {
@@ -34,6 +34,11 @@ function wrap(target: PgliteLike): Queryable {
       const blob = new Blob([copyText(lines)]);
       const result = await target.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob });
       return result.affectedRows ?? lines.length;
+    },
+    async copyOut(sql) {
+      // PGlite writes COPY output to a blob returned with the result.
+      const result = await target.query(`copy (${sql}) to '/dev/blob'`);
+      return result.blob ? result.blob.text() : '';
     },
   };
 }
@@ -94,6 +99,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     engine: 'pglite',
     query: base.query,
     copyRows: base.copyRows,
+    copyOut: base.copyOut,
     async transaction(work) {
       return pglite.transaction((tx) => work(wrap(tx)));
     },

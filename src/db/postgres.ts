@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { copyStatement, copyText } from './copy.js';
 import type { Db, Queryable, QueryResult, SqlParam } from './types.js';
 
@@ -62,6 +62,17 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
         if (connection !== client) (connection as pg.PoolClient).release();
       }
     },
+    async copyOut(sql) {
+      const connection = client instanceof Pool ? await client.connect() : client;
+      try {
+        const stream = connection.query(copyTo(`copy (${sql}) to stdout`));
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      } finally {
+        if (connection !== client) (connection as pg.PoolClient).release();
+      }
+    },
   };
 }
 
@@ -88,6 +99,7 @@ export async function openPostgres(
     engine: 'postgres',
     query: base.query,
     copyRows: base.copyRows,
+    copyOut: base.copyOut,
     async transaction(work) {
       const client = await pool.connect();
       try {
