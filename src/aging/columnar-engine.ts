@@ -2,12 +2,13 @@
  * The columnar aging engine: the ledger of each company held in typed
  * arrays in this process, aged by one loop per report.
  *
- * - The arrays are loaded on the first report and brought up to date
- *   before each later one. Every write to the ledger tables raises the
- *   counter in `ledger_version` (migration 006); when it has moved, the
- *   engine reads the items and allocations with ids above the highest it
- *   holds (the ledger is append-only, and writers commit in id order) and
- *   reloads the customers.
+ * - The arrays are loaded when the server starts (or on the first report)
+ *   and brought up to date before each report. Every write to the ledger
+ *   tables raises the counter in `ledger_version` (migration 006). When it
+ *   has moved, the engine reads the customers, items and allocations with
+ *   ids above the highest it has read, because the ledger is append-only
+ *   and writers commit in id order. Customers changed in place raise a
+ *   second counter, and the company is then read afresh.
  * - Amounts are held as float64 minor units. That is exact while every
  *   sum stays below 2^53, which the engine makes sure of: a company whose
  *   absolute amounts add up to 2^52 or more is aged by the SQL engine
@@ -145,7 +146,8 @@ function compareCodePoints(a: string, b: string): number {
     if (x !== y) return x < y ? -1 : 1;
     if (x > 0xffff) index++;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  if (a.length === b.length) return 0;
+  return a.length < b.length ? -1 : 1;
 }
 
 export class ColumnarLedgerCache {
@@ -174,7 +176,7 @@ export class ColumnarLedgerCache {
     return this.currencyCodes[index]!;
   }
 
-  /** The companies' ledgers, read or brought up to date as needed. */
+  /** Returns the companies' ledgers, read or brought up to date first where needed. */
   async ledgersOf(companyIds: readonly number[]): Promise<CompanyLedger[]> {
     // One refresh at a time: concurrent reports wait for the same one.
     while (this.refreshing) await this.refreshing;
@@ -384,7 +386,7 @@ interface RowAccumulator {
   itemCount: number;
 }
 
-/** The key of a customer's row for a grouping other than currency. */
+/** Returns the key of a customer's row for a grouping other than currency. */
 function customerKeyOf(
   groupBy: AgingGrouping,
   company: Company | null,

@@ -11,8 +11,8 @@ import { agingEngineOf } from './index.js';
 
 /**
  * Lists customers with their balances: from the columnar engine's arrays
- * when the list is sorted or filtered by an amount and the engine holds
- * the company, else in SQL. Both give the same page.
+ * when the list is sorted or filtered by an amount and the columnar engine
+ * is in use, else in SQL. Both give the same page.
  */
 export async function listCustomers(db: Queryable, scope: Scope, request: CustomerListRequest): Promise<CustomerListPage> {
   const byAmounts = request.sort === 'balance' || request.sort === 'overdue' || request.overdueOnly === true;

@@ -1,9 +1,9 @@
 import type { Queryable } from '../db/types.js';
 
 /**
- * The ledger's change counter (migration 006): every write to open items,
- * allocations or customers raises it. Results computed from the ledger
- * stay valid while it stays the same.
+ * Reads the ledger's change counter (migration 006), which every write to
+ * open items, allocations or customers raises. Results computed from the
+ * ledger stay valid while it stays the same.
  */
 export async function ledgerVersion(db: Queryable): Promise<bigint> {
   const result = await db.query<{ version: bigint }>('select version from ledger_version');
