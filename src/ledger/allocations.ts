@@ -211,18 +211,17 @@ export async function insertAllocations(
     }
     freshKeys.add(allocation.erpKey);
   }
-  const unknownKeys = fresh
-    .flatMap((allocation) => [allocation.creditErpKey, allocation.debitErpKey])
-    .filter((key) => !knownStates.has(key));
-  const states = new Map(knownStates);
-  if (unknownKeys.length > 0) {
-    for (const [key, state] of await loadItemStates(db, companyId, unknownKeys)) {
-      states.set(key, state);
-    }
+  const unknownKeys: string[] = [];
+  for (const allocation of fresh) {
+    if (!knownStates.has(allocation.creditErpKey)) unknownKeys.push(allocation.creditErpKey);
+    if (!knownStates.has(allocation.debitErpKey)) unknownKeys.push(allocation.debitErpKey);
   }
+  const loaded = unknownKeys.length > 0 ? await loadItemStates(db, companyId, unknownKeys) : new Map<string, ItemState>();
+  // The known states are not copied: a first import can hold a million.
+  const stateOf = (key: string) => knownStates.get(key) ?? loaded.get(key);
   const prepared = fresh.map((allocation) => {
-    const credit = states.get(allocation.creditErpKey);
-    const debit = states.get(allocation.debitErpKey);
+    const credit = stateOf(allocation.creditErpKey);
+    const debit = stateOf(allocation.debitErpKey);
     if (!credit || !debit) {
       throw new NotFoundError(
         `allocation ${allocation.creditErpKey} -> ${allocation.debitErpKey}: item ${credit ? allocation.debitErpKey : allocation.creditErpKey} not found`,
