@@ -28,6 +28,8 @@ import type { AgingEngine, AgingGrouping, AgingReport, AgingRow } from './types.
 
 /** Sums of absolute amounts at or above this go to the SQL engine. */
 const exactLimit = 2 ** 52;
+/** As-of days whose customer positions a company keeps between requests. */
+const maxPositionDays = 8;
 /** Rows read per query while loading. */
 const loadPage = 200_000;
 const epoch = '1970-01-01';
@@ -57,6 +59,8 @@ interface CompanyLedger {
   customers: Customers;
   /** Groupings built so far for the current customers, by grouping name. */
   groups: Map<string, Groups>;
+  /** Customer positions computed since the last read, by as-of day. */
+  positions: Map<number, CustomerPositions>;
   itemCount: number;
   itemIds: Float64Array;
   itemCustomer: Int32Array;
@@ -92,6 +96,7 @@ function emptyLedger(companyId: number): CompanyLedger {
     companyId,
     customers: { ids: [], numbers: [], names: [], groups: [], countries: [], regions: [], collectors: [] },
     groups: new Map(),
+    positions: new Map(),
     itemCount: 0,
     itemIds: new Float64Array(0),
     itemCustomer: new Int32Array(0),
@@ -220,6 +225,7 @@ export class ColumnarLedgerCache {
       if (await this.loadCustomers(ledger)) ledger.groups.clear();
       await this.loadItems(ledger);
       await this.loadAllocations(ledger);
+      ledger.positions.clear();
     }
     this.version = version;
     this.customerVersion = customerVersion;
@@ -698,6 +704,7 @@ function positionsOf(ledger: CompanyLedger, asOfDay: number): CustomerPositions 
     numberOrder: groupsOf(ledger, 'customer', null, false).order,
     balance,
     overdue,
+    orders: new Map(),
   };
 }
 
@@ -717,7 +724,15 @@ export function createColumnarAgingEngine(db: Queryable): ColumnarAgingEngine {
     async customerPositions(companyId, asOf) {
       const [ledger] = await cache.ledgersOf([companyId]);
       if (ledger!.absoluteSumLocal >= exactLimit) return null;
-      return positionsOf(ledger!, toEpochDay(asOf));
+      // Kept until the ledger changes: many requests ask for the same day.
+      const asOfDay = toEpochDay(asOf);
+      let positions = ledger!.positions.get(asOfDay);
+      if (!positions) {
+        positions = positionsOf(ledger!, asOfDay);
+        ledger!.positions.set(asOfDay, positions);
+        if (ledger!.positions.size > maxPositionDays) ledger!.positions.delete(ledger!.positions.keys().next().value!);
+      }
+      return positions;
     },
     async report(request) {
       const checked = checkRequest(request);

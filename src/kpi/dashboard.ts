@@ -89,6 +89,17 @@ function trendOf(db: Queryable, request: Parameters<typeof monthlyTrend>[1]): Re
  * by it in SQL.
  */
 export async function dashboard(db: Queryable, request: DashboardRequest): Promise<Dashboard> {
+  // The same dashboard is asked for by many users between two writes.
+  const key = JSON.stringify({
+    company: request.company.companyId,
+    asOf: request.asOf,
+    scope: request.scope,
+    today: new Date().toISOString().slice(0, 10),
+  });
+  return memoByLedgerVersion(db, `dashboard:${key}`, () => computeDashboard(db, request));
+}
+
+async function computeDashboard(db: Queryable, request: DashboardRequest): Promise<Dashboard> {
   const { company, asOf, scope } = request;
   const agingRequest = {
     companies: [company.code],

@@ -44,6 +44,33 @@ export interface CustomerPositions {
   numberOrder: Int32Array;
   balance: Float64Array;
   overdue: Float64Array;
+  /** Customer positions sorted by each sort key and direction asked for so far. */
+  orders: Map<string, Int32Array>;
+}
+
+/**
+ * Returns the customer positions sorted by an amount or by number, ties
+ * by customer number in the same direction, computed once per key.
+ */
+function sortedPositions(positions: CustomerPositions, sort: 'balance' | 'overdue' | 'number', dir: 'asc' | 'desc'): Int32Array {
+  const cacheKey = `${sort}:${dir}`;
+  const cached = positions.orders.get(cacheKey);
+  if (cached) return cached;
+  const count = positions.customerIds.length;
+  const rank = new Int32Array(count);
+  positions.numberOrder.forEach((customer, index) => {
+    rank[customer] = index;
+  });
+  const direction = dir === 'asc' ? 1 : -1;
+  const order = Int32Array.from(positions.numberOrder);
+  if (sort === 'number') {
+    if (dir === 'desc') order.reverse();
+  } else {
+    const amounts = sort === 'balance' ? positions.balance : positions.overdue;
+    order.sort((a, b) => direction * (amounts[a]! - amounts[b]! || rank[a]! - rank[b]!));
+  }
+  positions.orders.set(cacheKey, order);
+  return order;
 }
 
 export interface CustomerListPage {
@@ -221,31 +248,23 @@ export async function listCustomersFromPositions(
   }
   const regions = scope.regions;
   const companyAllowed = scope.companyIds === null || scope.companyIds.includes(request.companyId);
+  const keep = (customer: number): boolean => {
+    const region = positions.regions[customer] ?? null;
+    if (regions !== null && (region === null || !regions.includes(region))) return false;
+    if (request.region !== undefined && request.region !== '' && region !== request.region) return false;
+    if (selected !== null && !selected.has(positions.customerIds[customer]!)) return false;
+    return request.overdueOnly !== true || positions.overdue[customer]! > 0;
+  };
+  if (sort === 'name' || sort === 'region') {
+    // Name and region orders stay in SQL: only the overdue filter brought the list here.
+    const candidates = companyAllowed ? positions.numberOrder.filter(keep) : new Int32Array(0);
+    return listCustomersByIds(db, request, sort, dir, [...candidates], positions);
+  }
   const candidates: number[] = [];
   if (companyAllowed) {
-    const count = positions.customerIds.length;
-    for (let customer = 0; customer < count; customer++) {
-      const region = positions.regions[customer] ?? null;
-      if (regions !== null && (region === null || !regions.includes(region))) continue;
-      if (request.region !== undefined && request.region !== '' && region !== request.region) continue;
-      if (selected !== null && !selected.has(positions.customerIds[customer]!)) continue;
-      if (request.overdueOnly === true && !(positions.overdue[customer]! > 0)) continue;
-      candidates.push(customer);
+    for (const customer of sortedPositions(positions, sort, dir)) {
+      if (keep(customer)) candidates.push(customer);
     }
-  }
-  const rank = new Int32Array(positions.customerIds.length);
-  positions.numberOrder.forEach((customer, index) => {
-    rank[customer] = index;
-  });
-  const direction = dir === 'asc' ? 1 : -1;
-  const amounts = sort === 'balance' ? positions.balance : sort === 'overdue' ? positions.overdue : null;
-  if (amounts !== null) {
-    candidates.sort((a, b) => direction * (amounts[a]! - amounts[b]! || rank[a]! - rank[b]!));
-  } else if (sort === 'number') {
-    candidates.sort((a, b) => direction * (rank[a]! - rank[b]!));
-  } else {
-    // Name and region orders stay in SQL: only the overdue filter brought the list here.
-    return listCustomersByIds(db, request, sort, dir, candidates, positions);
   }
   const page = candidates.slice(request.offset, request.offset + request.limit);
   const customers = await customersByIds(db, request.companyId, page.map((customer) => positions.customerIds[customer]!));
