@@ -21,6 +21,7 @@ import { applyImport, getCompany, type ParsedLedger } from '../src/ledger/index.
 import { benchCompanyCode, generateBenchLedger, type BenchColumns } from '../src/demo/bench-ledger.js';
 import { agingReport, createColumnarAgingEngine, defaultBucketLimits, type AgingRequest } from '../src/aging/index.js';
 import { addMonths, daysInMonth, isIsoDate, toEpochDay, type IsoDate } from '../src/shared/dates.js';
+import { printApiResults, runApiBench, type ApiBenchResult } from './api.js';
 import { runHandAging, totalsOf, type HandGrouping } from './sql.js';
 import { ageTyped, typedTotals } from './typed.js';
 import {
@@ -39,6 +40,8 @@ import {
 type Engine = 'pglite' | 'postgres';
 
 interface BenchArgs {
+  /** Seconds of load per API endpoint; 0 skips the API part. */
+  apiSeconds: number;
   items: number;
   customers: number;
   engines: Engine[];
@@ -92,12 +95,15 @@ interface EngineResult {
   analyzeMs: number;
   /** First read of the ledger into the columnar engine's arrays. */
   columnarLoadMs: number;
+  /** The HTTP API under load, when --api-seconds is above 0. */
+  api: ApiBenchResult | null;
   reports: ReportResult[];
   peakRssBytesSoFar: number;
 }
 
 const usage = `usage: npm run bench -- [--items N] [--customers N] [--engines pglite,postgres]
                         [--seed N] [--end-date YYYY-MM-DD] [--repeat N] [--pglite-dir DIR]
+                        [--api-seconds N (0 skips the HTTP API part)]
 PostgreSQL is reached through DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).`;
 
 /** An invalid command-line option, printed without a stack trace. */
@@ -114,6 +120,7 @@ function parseBenchArgs(argv: string[]): BenchArgs {
       'end-date': { type: 'string', default: '2026-03-31' },
       repeat: { type: 'string', default: '3' },
       'pglite-dir': { type: 'string' },
+      'api-seconds': { type: 'string', default: '10' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -146,6 +153,7 @@ function parseBenchArgs(argv: string[]): BenchArgs {
     repeat: count(values.repeat, 'repeat', 1),
     databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
     pgliteDir: values['pglite-dir'],
+    apiSeconds: count(values['api-seconds'], 'api-seconds', 0),
   };
 }
 
@@ -290,6 +298,14 @@ async function runEngine(
         mismatches,
       });
     }
+    const api =
+      args.apiSeconds > 0
+        ? await runApiBench(db, {
+            companyCode: benchCompanyCode,
+            durationSeconds: args.apiSeconds,
+            progress: (text) => progress.step(`${engine}: ${text}`),
+          })
+        : null;
     const importMs = importEnd - importStart;
     return {
       engine,
@@ -300,6 +316,7 @@ async function runEngine(
       importStatements: trace.times(),
       analyzeMs,
       columnarLoadMs,
+      api,
       reports: results,
       peakRssBytesSoFar: memory.peakBytes,
     };
@@ -462,6 +479,11 @@ async function main(): Promise<void> {
   const peakRss = memory.peakBytes;
   const loadAverages = { start: startLoad, end: loadavg() };
   printResults(engineResults, ledger, generateMs, peakRss);
+  for (const result of engineResults) {
+    if (!result.api) continue;
+    process.stdout.write(`\nHTTP API on ${result.engine}\n`);
+    printApiResults(result.api);
+  }
   process.stdout.write(
     `Load average (1, 5, 15 min) at start ${formatLoad(loadAverages.start)}, at end ${formatLoad(loadAverages.end)}\n`,
   );
@@ -472,6 +494,14 @@ async function main(): Promise<void> {
     .filter((report) => report.mismatches.length > 0).length;
   if (mismatchCount > 0) {
     process.stderr.write(`\n*** ${mismatchCount} report(s) with MISMATCHED totals: see the messages above ***\n`);
+    process.exitCode = 1;
+  }
+  // A missed aim is a figure to report; an error response is a failure.
+  const apiErrors = engineResults.flatMap((result) =>
+    result.api ? result.api.failures.filter((failure) => !failure.startsWith('missed aim: ')) : [],
+  );
+  if (apiErrors.length > 0) {
+    process.stderr.write(`\n*** ${apiErrors.length} HTTP API error(s): see the messages above ***\n`);
     process.exitCode = 1;
   }
 }
