@@ -221,10 +221,16 @@ export class ColumnarLedgerCache {
         ledger = emptyLedger(companyId);
         this.ledgers.set(companyId, ledger);
       }
-      // Customers first: every item read after them has its customer.
-      if (await this.loadCustomers(ledger)) ledger.groups.clear();
-      await this.loadItems(ledger);
-      await this.loadAllocations(ledger);
+      try {
+        // Customers first: every item read after them has its customer.
+        if (await this.loadCustomers(ledger)) ledger.groups.clear();
+        await this.loadItems(ledger);
+        await this.loadAllocations(ledger);
+      } catch (error) {
+        // Whatever was read is dropped, so the next report reads afresh.
+        this.ledgers.delete(companyId);
+        throw error;
+      }
       ledger.positions.clear();
     }
     this.version = version;
@@ -288,16 +294,22 @@ export class ColumnarLedgerCache {
       ledger.itemCurrency = grow(ledger.itemCurrency, needed);
       ledger.itemAmount = grow(ledger.itemAmount, needed);
       ledger.itemAmountLocal = grow(ledger.itemAmountLocal, needed);
-      // A writer may have committed customers and their items between the
-      // customer read and this one: read the customers again then.
-      if (rows.some((row) => findSorted(ledger.customers.ids, ledger.customers.ids.length, Number(row[1])) < 0)) {
+      // Each statement sees the ledger as committed when it starts, so a
+      // writer may have committed customers and their items between the
+      // customer read and this one: read the customers again then. Every
+      // row is checked before any is added.
+      const customerOf = () =>
+        rows.map((row) => findSorted(ledger.customers.ids, ledger.customers.ids.length, Number(row[1])));
+      let customerIndexes = customerOf();
+      if (customerIndexes.some((customer) => customer < 0)) {
         if (await this.loadCustomers(ledger)) ledger.groups.clear();
+        customerIndexes = customerOf();
       }
-      const customers = ledger.customers;
-      for (const [itemId, customerId, postingDay, dueDay, documentDay, currency, amount, amountLocal] of rows) {
+      const missing = customerIndexes.indexOf(-1);
+      if (missing >= 0) throw new Error(`item ${rows[missing]![0]} has customer ${rows[missing]![1]}, which was not read`);
+      for (const [row, [itemId, , postingDay, dueDay, documentDay, currency, amount, amountLocal]] of rows.entries()) {
         const index = ledger.itemCount++;
-        const customer = findSorted(customers.ids, customers.ids.length, Number(customerId));
-        if (customer < 0) throw new Error(`item ${itemId} has customer ${customerId}, which was not loaded`);
+        const customer = customerIndexes[row]!;
         const value = Number(amount);
         const localValue = Number(amountLocal);
         ledger.itemIds[index] = Number(itemId);
@@ -329,8 +341,11 @@ export class ColumnarLedgerCache {
       if (lines.length === 0) return;
       const rows = lines.map((line) => line.split('\t'));
       // Likewise items committed after the item read, with their allocations.
-      const known = (id: string) => findSorted(ledger.itemIds, ledger.itemCount, Number(id)) >= 0;
-      if (rows.some((row) => !known(row[1]!) || !known(row[2]!))) await this.loadItems(ledger);
+      const itemOf = (id: string) => findSorted(ledger.itemIds, ledger.itemCount, Number(id));
+      const unknown = () => rows.findIndex((row) => itemOf(row[1]!) < 0 || itemOf(row[2]!) < 0);
+      if (unknown() >= 0) await this.loadItems(ledger);
+      const missing = unknown();
+      if (missing >= 0) throw new Error(`allocation ${rows[missing]![0]} joins an item that was not read`);
       const needed = ledger.allocationCount + rows.length;
       ledger.allocationDebit = grow(ledger.allocationDebit, needed);
       ledger.allocationCredit = grow(ledger.allocationCredit, needed);
@@ -339,11 +354,10 @@ export class ColumnarLedgerCache {
       ledger.allocationCreditAmount = grow(ledger.allocationCreditAmount, needed);
       ledger.allocationAmountLocal = grow(ledger.allocationAmountLocal, needed);
       ledger.allocationCreditAmountLocal = grow(ledger.allocationCreditAmountLocal, needed);
-      for (const [allocationId, debitId, creditId, day, amount, creditAmount, amountLocal, creditAmountLocal] of rows) {
+      for (const [, debitId, creditId, day, amount, creditAmount, amountLocal, creditAmountLocal] of rows) {
         const index = ledger.allocationCount++;
-        const debit = findSorted(ledger.itemIds, ledger.itemCount, Number(debitId));
-        const credit = findSorted(ledger.itemIds, ledger.itemCount, Number(creditId));
-        if (debit < 0 || credit < 0) throw new Error(`allocation ${allocationId} joins an item that was not loaded`);
+        const debit = itemOf(debitId!);
+        const credit = itemOf(creditId!);
         ledger.allocationDebit[index] = debit;
         ledger.allocationCredit[index] = credit;
         ledger.allocationDay[index] = Number(day);
