@@ -19,6 +19,8 @@ const decimalPlaces = 2;
  */
 export function periodStart(asOf: IsoDate, months: number): IsoDate {
   const month = addMonths(asOf.slice(0, 7), -months);
+  // Dates start at 0001-01-01: a longer period is cut there.
+  if (month < '0001-01') return '0001-01-01';
   const length = daysInMonth(Number(month.slice(0, 4)), Number(month.slice(5, 7)));
   const day = Math.min(Number(asOf.slice(8, 10)), length);
   return addDays(`${month}-${String(day).padStart(2, '0')}`, 1);

@@ -121,12 +121,18 @@ export async function monthlyTrend(
   request: { company: Company; from: string; to: string; scope: Scope },
 ): Promise<TrendMonth[]> {
   const { company, scope } = request;
-  const months: string[] = [];
-  for (let month = request.from; month <= request.to; month = addMonths(month, 1)) months.push(month);
-  const monthEnds = [addMonths(request.from, -1), ...months].map((month) => monthEnd(month));
+  // The first month needs the month before it, and dates start at 0001-01-01.
+  const from = request.from < '0001-02' ? '0001-02' : request.from;
+  // Counted, not compared as text: the month after 9999-12 is 10000-01,
+  // which sorts before it.
+  const monthIndex = (month: string): number => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7));
+  const count = Math.max(monthIndex(request.to) - monthIndex(from) + 1, 0);
+  const months = Array.from({ length: count }, (_, offset) => addMonths(from, offset));
+  if (months.length === 0) return [];
+  const monthEnds = [addMonths(from, -1), ...months].map((month) => monthEnd(month));
   const [balances, sales] = await Promise.all([
     monthEndAr(db, company.companyId, monthEnds, scope),
-    loadMonthlySales(db, [company.companyId], `${request.from}-01`, monthEnd(request.to), null, scope),
+    loadMonthlySales(db, [company.companyId], `${from}-01`, monthEnd(request.to), null, scope),
   ]);
   const salesByMonth = new Map(sales.map((row) => [row.month, row]));
   const today = new Date().toISOString().slice(0, 10);
