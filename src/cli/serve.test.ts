@@ -83,6 +83,7 @@ describe('ardesk start', () => {
     await waitForLogLine(cli, 'ardesk API listening');
     const output = cli.stdout();
     expect(output).toContain('has no company yet');
+    expect(output).toContain('on the Imports page');
     expect(output).toContain(`npx ardesk import ibm-ar FILE --data-dir ${dataDir}`);
     expect(output).toContain(`npx ardesk import csv FILE --mapping MAPPING.json --data-dir ${dataDir}`);
     expect(output).toContain(`npx ardesk demo --data-dir ${dataDir}`);

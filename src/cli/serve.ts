@@ -89,6 +89,13 @@ async function runServer(
     { url, api: `${url}/api/v1`, docs: `${url}${docsPrefix}`, engine: db.engine },
     'ardesk API listening',
   );
+  if (webAppBuilt()) {
+    if (behaviour.printImportHint) process.stdout.write(`Open ${url} in a browser to sign in.\n`);
+    else logger.info({ url }, 'browser app served');
+  }
+  if (!behaviour.printImportHint && (await countUsers(db)) === 0) {
+    logger.warn('the database has no user yet, so nobody can sign in: stop the server and run `npx ardesk user add EMAIL --role admin`');
+  }
 
   await waitForStopSignal(logger);
   await app.close();
@@ -157,12 +164,11 @@ async function printHintWhenEmpty(db: Db, dataDir: string | undefined): Promise<
   const dirOption = dataDir !== undefined ? ` --data-dir ${quoteArgument(dataDir)}` : '';
   process.stdout.write(
     [
-      'The database has no company yet. Import your AR ledger with one of:',
+      'The database has no company yet. Once signed in, import your AR ledger on the Imports page,',
+      `or stop the server${db.engine === 'pglite' ? ' (the embedded database serves one process at a time)' : ''} and run one of:`,
       `  npx ardesk import ibm-ar FILE${dirOption}`,
       `  npx ardesk import csv FILE --mapping MAPPING.json${dirOption}`,
-      'or upload the file to POST /api/v1/imports/ibm-ar or /api/v1/imports/csv.',
-      'To try ardesk on generated data instead, stop the server and run:',
-      `  npx ardesk demo${dirOption}`,
+      `  npx ardesk demo${dirOption}        (a generated ledger to explore)`,
       '',
     ].join('\n'),
   );
