@@ -13,6 +13,9 @@
  *   join with the company table, whose stale row estimates led the
  *   planner to run the whole aggregation once per company row.
  * - Each bucket test is a plain integer comparison.
+ * - Rows are ordered, and the lowest name chosen, by code point
+ *   (`collate "C"`), the order the columnar engine uses, whatever the
+ *   database's collation.
  */
 import { openItemsAsOfSql } from '../ledger/balances.js';
 import type { AgingBasis, AgingGrouping } from './types.js';
@@ -203,7 +206,7 @@ function nameLookupSql(options: AgingSqlOptions): string | null {
   const ids = integers(options.companies.map((company) => company.companyId));
   switch (options.groupBy) {
     case 'group':
-      return `(select min(x.name) from customer x
+      return `(select min(x.name collate "C") from customer x
                where x.company_id in (${ids.length > 0 ? ids.join(', ') : 'null'})
                  and x.customer_number = g.key and ${options.customerCondition?.('x') ?? 'true'})`;
     case 'company':
@@ -238,12 +241,12 @@ export function agingReportSql(options: AgingSqlOptions): string {
       select c.customer_number as key, c.name, ${rowCurrencySql(options)} as currency,
              ${columns.map((column) => `p.${column}`).join(', ')}, p.total, p.item_count
       ${joins}
-      order by key, currency`;
+      order by c.customer_number collate "C", ${rowCurrencySql(options)} collate "C"`;
   }
 
   const grouped = `
       select ${keySql(options)} as key, ${rowCurrencySql(options)} as currency,
-             ${options.groupBy === 'customer' ? 'min(c.name)' : 'null::text'} as name,
+             ${options.groupBy === 'customer' ? 'min(c.name collate "C")' : 'null::text'} as name,
              ${columns.map((column) => `sum(p.${column}) as ${column}`).join(', ')},
              sum(p.total) as total, sum(p.item_count)::integer as item_count
       ${joins}
@@ -252,8 +255,8 @@ export function agingReportSql(options: AgingSqlOptions): string {
   if (!lookup) {
     return `
       ${perCustomer}
-      ${grouped}
-      order by key, currency`;
+      select * from (${grouped}) r
+      order by r.key collate "C", r.currency collate "C"`;
   }
   return `
     ${perCustomer},
@@ -261,7 +264,7 @@ export function agingReportSql(options: AgingSqlOptions): string {
     select g.key, ${lookup} as name, g.currency,
            ${columns.map((column) => `g.${column}`).join(', ')}, g.total, g.item_count
     from grouped g
-    order by g.key, g.currency`;
+    order by g.key collate "C", g.currency collate "C"`;
 }
 
 /**
