@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unrestricted, type Scope } from '../auth/types.js';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
 import {
   loadReferenceLedger,
@@ -8,6 +9,7 @@ import {
 } from '../../test/helpers/ledger-reference.js';
 import { daysBetween } from '../shared/dates.js';
 import { customerItems, customerTimeline, getCustomer, type CustomerItem, type TimelineEvent } from './customer-items.js';
+import { applyImport, reverseAllocation } from './index.js';
 
 let db: TestDb;
 let raw: RawLedger;
@@ -111,7 +113,7 @@ describe('customer timeline', () => {
   it('lists items, allocations and reversals newest first, in pages', async () => {
     for (const customer of [busiest, reversed]) {
       const expected = expectedTimeline(customer);
-      const request = { companyId: customer.companyId, customerId: customer.customerId };
+      const request = { companyId: customer.companyId, customerId: customer.customerId, scope: unrestricted };
       const whole = await customerTimeline(db, { ...request, limit: 1000, offset: 0 });
       expect(whole.total).toBe(expected.length);
       expect(whole.events.map(eventSummary)).toEqual(expected);
@@ -124,7 +126,13 @@ describe('customer timeline', () => {
   });
 
   it('names both items of an allocation and the allocation a reversal undoes', async () => {
-    const { events } = await customerTimeline(db, { companyId: reversed.companyId, customerId: reversed.customerId, limit: 1000, offset: 0 });
+    const { events } = await customerTimeline(db, {
+      companyId: reversed.companyId,
+      customerId: reversed.customerId,
+      scope: unrestricted,
+      limit: 1000,
+      offset: 0,
+    });
     const reversal = events.find((event) => event.kind === 'reversal')!;
     const original = raw.allocations.find((allocation) => allocation.allocationId === reversal.reversesAllocationId)!;
     const documentOf = (itemId: bigint) => raw.items.find((item) => item.itemId === itemId)!.documentNumber;
@@ -141,8 +149,120 @@ describe('customer timeline', () => {
 
   it('is empty past the last page, with the total', async () => {
     const count = expectedTimeline(busiest).length;
-    const page = await customerTimeline(db, { companyId: busiest.companyId, customerId: busiest.customerId, limit: 10, offset: count });
+    const page = await customerTimeline(db, {
+      companyId: busiest.companyId,
+      customerId: busiest.customerId,
+      scope: unrestricted,
+      limit: 10,
+      offset: count,
+    });
     expect(page).toEqual({ total: count, events: [] });
+  });
+});
+
+describe('customer timeline across regions', () => {
+  /**
+   * Company XR1: an EAST payment pays a WEST invoice, a credit note of a
+   * customer without a region and an EAST payment both pay an EAST
+   * invoice, and the cross-region allocation is reversed.
+   */
+  let companyId: number;
+  const customerIds = new Map<string, bigint>();
+  const itemIds = new Map<string, bigint>();
+
+  beforeAll(async () => {
+    const day = { documentDate: '2026-02-01', postingDate: '2026-02-01', dueDate: '2026-02-01', currency: 'USD' };
+    await applyImport(db, { kind: 'test', file: 'timeline-regions', sha256: 'timeline-regions' }, [
+      {
+        company: { code: 'XR1', currency: 'USD' },
+        customers: [
+          { customerNumber: 'E1', name: 'East One', region: 'EAST' },
+          { customerNumber: 'W1', name: 'West One', region: 'WEST' },
+          { customerNumber: 'N1', name: 'No Region' },
+        ],
+        items: [
+          { customerNumber: 'E1', kind: 'payment', documentNumber: 'E-PAY-1', erpKey: 'E-PAY-1', ...day, amount: -500n },
+          { customerNumber: 'E1', kind: 'payment', documentNumber: 'E-PAY-2', erpKey: 'E-PAY-2', ...day, amount: -300n },
+          { customerNumber: 'E1', kind: 'invoice', documentNumber: 'E-INV-1', erpKey: 'E-INV-1', ...day, amount: 1_000n },
+          { customerNumber: 'W1', kind: 'invoice', documentNumber: 'W-INV-1', erpKey: 'W-INV-1', ...day, amount: 77_777n },
+          { customerNumber: 'N1', kind: 'credit_note', documentNumber: 'N-CN-1', erpKey: 'N-CN-1', ...day, amount: -200n },
+        ],
+        allocations: [
+          { creditErpKey: 'E-PAY-1', debitErpKey: 'W-INV-1', allocationDate: '2026-02-02', amount: 500n },
+          { creditErpKey: 'E-PAY-2', debitErpKey: 'E-INV-1', allocationDate: '2026-02-03', amount: 300n },
+          { creditErpKey: 'N-CN-1', debitErpKey: 'E-INV-1', allocationDate: '2026-02-04', amount: 200n },
+        ],
+        rowCount: 5,
+      },
+    ]);
+    const company = await db.query<{ company_id: number }>(`select company_id from company where code = 'XR1'`);
+    companyId = company.rows[0]!.company_id;
+    const customers = await db.query<{ customer_id: bigint; customer_number: string }>(
+      `select customer_id, customer_number from customer where company_id = $1`,
+      [companyId],
+    );
+    for (const row of customers.rows) customerIds.set(row.customer_number, row.customer_id);
+    const items = await db.query<{ item_id: bigint; document_number: string }>(
+      `select item_id, document_number from open_item where company_id = $1`,
+      [companyId],
+    );
+    for (const row of items.rows) itemIds.set(row.document_number, row.item_id);
+    const crossRegion = await db.query<{ allocation_id: bigint }>(
+      `select allocation_id from allocation where company_id = $1 and debit_item_id = $2`,
+      [companyId, itemIds.get('W-INV-1')!],
+    );
+    await reverseAllocation(db, companyId, crossRegion.rows[0]!.allocation_id, '2026-02-05', 'payment of the wrong customer');
+  });
+
+  async function allocationsOf(customerNumber: string, scope: Scope): Promise<string[]> {
+    const { events } = await customerTimeline(db, {
+      companyId,
+      customerId: customerIds.get(customerNumber)!,
+      scope,
+      limit: 100,
+      offset: 0,
+    });
+    const name = (itemId: bigint | null, documentNumber: string | null) => {
+      if (itemId === null && documentNumber === null) return 'hidden';
+      return itemId === itemIds.get(documentNumber ?? '') ? documentNumber : `mismatch ${itemId} ${documentNumber}`;
+    };
+    return events
+      .filter((event) => event.kind !== 'item')
+      .map((event) => {
+        const debit = name(event.debitItemId, event.debitDocumentNumber);
+        const credit = name(event.creditItemId, event.creditDocumentNumber);
+        return `${event.date} ${event.kind} ${debit} ${credit} ${event.amount} ${event.amountLocal}`;
+      });
+  }
+
+  it('hides items of customers outside the regions', async () => {
+    expect(await allocationsOf('E1', { companyIds: null, regions: ['EAST'] })).toEqual([
+      '2026-02-05 reversal hidden E-PAY-1 -500 -500',
+      '2026-02-04 allocation E-INV-1 hidden 200 200',
+      '2026-02-03 allocation E-INV-1 E-PAY-2 300 300',
+      '2026-02-02 allocation hidden E-PAY-1 500 500',
+    ]);
+    expect(await allocationsOf('W1', { companyIds: null, regions: ['WEST'] })).toEqual([
+      '2026-02-05 reversal W-INV-1 hidden -500 -500',
+      '2026-02-02 allocation W-INV-1 hidden 500 500',
+    ]);
+  });
+
+  it('names the items inside the scope', async () => {
+    const expected = [
+      '2026-02-05 reversal W-INV-1 E-PAY-1 -500 -500',
+      '2026-02-04 allocation E-INV-1 N-CN-1 200 200',
+      '2026-02-03 allocation E-INV-1 E-PAY-2 300 300',
+      '2026-02-02 allocation W-INV-1 E-PAY-1 500 500',
+    ];
+    expect(await allocationsOf('E1', unrestricted)).toEqual(expected);
+    expect(await allocationsOf('E1', { companyIds: [companyId], regions: null })).toEqual(expected);
+    expect(await allocationsOf('E1', { companyIds: [companyId], regions: ['EAST', 'WEST'] })).toEqual([
+      '2026-02-05 reversal W-INV-1 E-PAY-1 -500 -500',
+      '2026-02-04 allocation E-INV-1 hidden 200 200',
+      '2026-02-03 allocation E-INV-1 E-PAY-2 300 300',
+      '2026-02-02 allocation W-INV-1 E-PAY-1 500 500',
+    ]);
   });
 });
 

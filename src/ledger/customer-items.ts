@@ -1,4 +1,6 @@
-import type { Queryable } from '../db/types.js';
+import { scopeCondition } from '../auth/scope.js';
+import type { Scope } from '../auth/types.js';
+import type { Queryable, SqlParam } from '../db/types.js';
 import type { IsoDate } from '../shared/dates.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { CustomerRow } from './customers.js';
@@ -221,12 +223,17 @@ export interface TimelineEvent {
  * posted, allocations and their reversals, one page at a time. An
  * allocation belongs to the customer when either of its items does.
  * Entries of one day come reversals first, then allocations, then items,
- * each by id descending.
+ * each by id descending. When the other item of an allocation belongs to a
+ * customer outside `scope`, its id and document number are null, while the
+ * allocation's date and amount stay.
  */
 export async function customerTimeline(
   db: Queryable,
-  request: { companyId: number; customerId: bigint; limit: number; offset: number },
+  request: { companyId: number; customerId: bigint; scope: Scope; limit: number; offset: number },
 ): Promise<{ total: number; events: TimelineEvent[] }> {
+  const params: SqlParam[] = [request.companyId, request.customerId, request.limit, request.offset];
+  const debitVisible = scopeCondition(request.scope, 'dc', params);
+  const creditVisible = scopeCondition(request.scope, 'cc', params);
   const result = await db.query<Record<string, unknown>>(
     `with customer_items as (
        select item_id from open_item where company_id = $1 and customer_id = $2
@@ -253,13 +260,19 @@ export async function customerTimeline(
               a.allocation_id,
               case when a.reverses_allocation_id is null then 'allocation' else 'reversal' end,
               null, null, null,
-              a.allocation_id, a.debit_item_id, d.document_number, a.credit_item_id,
-              c.document_number, a.reverses_allocation_id, a.reason, d.currency::text,
+              a.allocation_id,
+              case when ${debitVisible} then a.debit_item_id end,
+              case when ${debitVisible} then d.document_number end,
+              case when ${creditVisible} then a.credit_item_id end,
+              case when ${creditVisible} then c.document_number end,
+              a.reverses_allocation_id, a.reason, d.currency::text,
               a.amount, a.amount_local
        from customer_allocations ca
        join allocation a on a.company_id = $1 and a.allocation_id = ca.allocation_id
        join open_item d on d.company_id = $1 and d.item_id = a.debit_item_id
+       join customer dc on dc.company_id = $1 and dc.customer_id = d.customer_id
        join open_item c on c.company_id = $1 and c.item_id = a.credit_item_id
+       join customer cc on cc.company_id = $1 and cc.customer_id = c.customer_id
      )
      select t.total, p.*
      from (select count(*)::integer as total from events) t
@@ -268,7 +281,7 @@ export async function customerTimeline(
        order by date desc, rank desc, id desc
        limit $3 offset $4
      ) p on true`,
-    [request.companyId, request.customerId, request.limit, request.offset],
+    params,
   );
   const total = (result.rows[0]?.total as number | undefined) ?? 0;
   const events = result.rows

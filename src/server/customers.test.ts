@@ -9,9 +9,10 @@ import {
   type RawLedger,
 } from '../../test/helpers/ledger-reference.js';
 import { agingReport, defaultBucketLimits } from '../aging/index.js';
+import { unrestricted } from '../auth/types.js';
 import { customerDso, paymentBehaviour } from '../kpi/behaviour.js';
 import { customerItems, customerTimeline } from '../ledger/customer-items.js';
-import { listCompanies, type Company } from '../ledger/index.js';
+import { applyImport, listCompanies, type Company } from '../ledger/index.js';
 import { formatMinor } from '../shared/money.js';
 import { buildApp } from './app.js';
 
@@ -205,11 +206,75 @@ describe('GET /customers/:customerId/items and /timeline', () => {
       items.items.map((item) => money(item.openAmountLocal)),
     );
 
-    const timeline = await customerTimeline(db, { ...request, limit: 6, offset: 1 });
+    const timeline = await customerTimeline(db, { ...request, scope: unrestricted, limit: 6, offset: 1 });
     const events = (await get(`/api/v1/customers/${customer.customerId}/timeline?limit=6&offset=1`, admin)).body;
     expect(events.total).toBe(timeline.total);
     expect(events.events.map((event: { date: string; kind: string }) => `${event.date} ${event.kind}`)).toEqual(
       timeline.events.map((event) => `${event.date} ${event.kind}`),
     );
+  });
+});
+
+describe('GET /customers/:customerId/timeline across regions', () => {
+  /** Company XR2, where a payment of an EAST customer pays an invoice of a WEST customer. */
+  let east: { customerId: bigint; paymentId: bigint };
+  let westInvoiceId: bigint;
+
+  beforeAll(async () => {
+    const day = { documentDate: '2026-02-01', postingDate: '2026-02-01', dueDate: '2026-02-01', currency: 'USD' };
+    await applyImport(db, { kind: 'test', file: 'timeline-regions', sha256: 'timeline-regions' }, [
+      {
+        company: { code: 'XR2', currency: 'USD' },
+        customers: [
+          { customerNumber: 'E1', name: 'East One', region: 'EAST' },
+          { customerNumber: 'W1', name: 'West One', region: 'WEST' },
+        ],
+        items: [
+          { customerNumber: 'E1', kind: 'payment', documentNumber: 'E-PAY-1', erpKey: 'E-PAY-1', ...day, amount: -500n },
+          { customerNumber: 'W1', kind: 'invoice', documentNumber: 'W-INV-1', erpKey: 'W-INV-1', ...day, amount: 77_777n },
+        ],
+        allocations: [{ creditErpKey: 'E-PAY-1', debitErpKey: 'W-INV-1', allocationDate: '2026-02-02', amount: 500n }],
+        rowCount: 2,
+      },
+    ]);
+    const items = await db.query<{ item_id: bigint; customer_id: bigint; document_number: string }>(
+      `select i.item_id, i.customer_id, i.document_number
+       from open_item i join company c on c.company_id = i.company_id where c.code = 'XR2'`,
+    );
+    const payment = items.rows.find((row) => row.document_number === 'E-PAY-1')!;
+    east = { customerId: payment.customer_id, paymentId: payment.item_id };
+    westInvoiceId = items.rows.find((row) => row.document_number === 'W-INV-1')!.item_id;
+  });
+
+  function allocationOf(body: { events: { kind: string }[] }) {
+    return body.events.find((event) => event.kind === 'allocation');
+  }
+
+  it('hides the invoice from an EAST-only user', async () => {
+    const eastOnly = bearer((await createTestUser(db, { role: 'regional_accountant', regions: ['EAST'] })).token);
+    const { status, body } = await get(`/api/v1/customers/${east.customerId}/timeline`, eastOnly);
+    expect(status).toBe(200);
+    expect(allocationOf(body)).toMatchObject({
+      date: '2026-02-02',
+      debitItemId: null,
+      debitDocumentNumber: null,
+      creditItemId: String(east.paymentId),
+      creditDocumentNumber: 'E-PAY-1',
+      currency: 'USD',
+      amount: '5.00',
+      amountLocal: '5.00',
+    });
+  });
+
+  it('names the invoice to an admin', async () => {
+    const { status, body } = await get(`/api/v1/customers/${east.customerId}/timeline`, admin);
+    expect(status).toBe(200);
+    expect(allocationOf(body)).toMatchObject({
+      debitItemId: String(westInvoiceId),
+      debitDocumentNumber: 'W-INV-1',
+      creditItemId: String(east.paymentId),
+      creditDocumentNumber: 'E-PAY-1',
+      amount: '5.00',
+    });
   });
 });

@@ -9,6 +9,7 @@ import { DashboardPage } from './pages/Dashboard.js';
 import { ImportsPage } from './pages/Imports.js';
 import { SignInPage } from './pages/SignIn.js';
 import { UsersPage } from './pages/Users.js';
+import { adminRoles, auditRoles, importRoles, roleList } from './roles.js';
 import { Link, navigate, useLocation } from './router.js';
 import { SessionContext, useSession, type Session } from './session.js';
 import { dateFormats, type Company, type DateFormat, type User } from './types.js';
@@ -18,9 +19,6 @@ type Boot =
   | { state: 'signedOut'; notice?: string }
   | { state: 'failed'; error: ApiError }
   | { state: 'signedIn'; user: User; companies: Company[] };
-
-const adminRoles = new Set(['admin']);
-const auditRoles = new Set(['admin', 'auditor']);
 
 export function App() {
   const [boot, setBoot] = useState<Boot>({ state: 'loading' });
@@ -112,7 +110,7 @@ function SignedIn({
     { href: '/', label: 'Dashboard' },
     { href: '/aging', label: 'Aging' },
     { href: '/customers', label: 'Customers' },
-    { href: '/imports', label: 'Imports' },
+    ...(importRoles.has(user.role) ? [{ href: '/imports', label: 'Imports' }] : []),
     ...(adminRoles.has(user.role) ? [{ href: '/users', label: 'Users' }] : []),
     ...(auditRoles.has(user.role) ? [{ href: '/audit', label: 'Audit trail' }] : []),
   ];
@@ -146,7 +144,7 @@ function Page({ path, role }: { path: string; role: string }) {
   if (path === '/customers') return <CustomersPage />;
   const customer = /^\/customers\/(\d+)$/.exec(path);
   if (customer) return <CustomerPage customerId={customer[1]!} />;
-  if (path === '/imports') return <ImportsPage />;
+  if (path === '/imports') return importRoles.has(role) ? <ImportsPage /> : <ImportsNotAllowed role={role} />;
   if (path === '/users' && adminRoles.has(role)) return <UsersPage />;
   if (path === '/audit' && auditRoles.has(role)) return <AuditPage />;
   return (
@@ -154,6 +152,22 @@ function Page({ path, role }: { path: string; role: string }) {
       <h1>Page not found</h1>
       <p>
         There is no page at {path}. <Link href="/">Go to the dashboard</Link>.
+      </p>
+    </section>
+  );
+}
+
+/** Takes the place of the import form for a role that may not import. */
+function ImportsNotAllowed({ role }: { role: string }) {
+  return (
+    <section>
+      <h1>Import</h1>
+      <p className="notice" role="status">
+        Your role ({role.replaceAll('_', ' ')}) cannot import ledgers. Imports are open to the {roleList(importRoles)}{' '}
+        roles: ask one of them to import the file.
+      </p>
+      <p>
+        <Link href="/">Go to the dashboard</Link>.
       </p>
     </section>
   );

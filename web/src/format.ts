@@ -56,11 +56,28 @@ export function today(): string {
   return `${now.getFullYear()}-${month}-${day}`;
 }
 
-function csvField(text: string): string {
+/** Plain decimal text such as "-10.00": a number, which a spreadsheet can add up. */
+const decimalPattern = /^[-+]?\d+(\.\d+)?$/;
+
+/**
+ * Prefixes text that a spreadsheet would run as a formula (a leading =, +,
+ * -, @, tab or carriage return) with a single quote, so it shows as text.
+ * Decimal numbers such as "-10.00" are left as they are.
+ */
+export function escapeFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) && !decimalPattern.test(text) ? `'${text}` : text;
+}
+
+/** Writes one CSV field, quoted when it contains a quote, comma, line break or edge whitespace. */
+export function csvField(value: string): string {
+  const text = escapeFormula(value);
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Formats rows as CSV (RFC 4180, CRLF line ends), amounts as plain decimal text. */
+/**
+ * Formats rows as CSV (RFC 4180, CRLF line ends), amounts as plain decimal
+ * text. Text that would start a spreadsheet formula gets a leading quote.
+ */
 export function toCsv(header: string[], rows: (string | null)[][]): string {
   const lines = [header, ...rows].map((cells) => cells.map((cell) => csvField(cell ?? '')).join(','));
   return `${lines.join('\r\n')}\r\n`;

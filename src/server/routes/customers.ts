@@ -462,7 +462,7 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
       const { company } = await customerForRequest(db, actor, customerId, request.query.company);
       const { limit, offset } = request.query;
       const [page, exponentOf] = await Promise.all([
-        customerTimeline(db, { companyId: company.companyId, customerId, limit, offset }),
+        customerTimeline(db, { companyId: company.companyId, customerId, scope: actor.scope, limit, offset }),
         loadCurrencyExponents(db),
       ]);
       const toJson = (event: TimelineEvent) => ({

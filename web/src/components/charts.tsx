@@ -5,14 +5,7 @@
  */
 import { approximate, groupDigits } from '../format.js';
 import { navigate } from '../router.js';
-
-/** Writes an axis value briefly: 12, 4.5k, 120k, 3.1M, 240M. */
-function tickLabel(value: number): string {
-  if (value >= 1_000_000) return `${(value / 1_000_000).toFixed(value >= 10_000_000 ? 0 : 1)}M`;
-  if (value >= 10_000) return `${Math.round(value / 1000)}k`;
-  if (value >= 1000) return `${(value / 1000).toFixed(1)}k`;
-  return String(Math.round(value));
-}
+import { labelEvery, labelX, monthLabel, tickLabel, yTicks } from './axis.js';
 
 export interface LineSeries {
   name: string;
@@ -24,13 +17,17 @@ export interface LineSeries {
 export function LineChart({ labels, series, title }: { labels: string[]; series: LineSeries[]; title: string }) {
   const width = 560;
   const height = 200;
-  const padding = { left: 48, right: 12, top: 12, bottom: 28 };
+  const fontSize = 11;
+  const padding = { left: 48, right: 20, top: 12, bottom: 40 };
   const values = series.flatMap((line) => line.values.filter((value): value is string => value !== null).map(approximate));
-  const max = Math.max(1, ...values) * 1.1;
-  const x = (index: number) =>
-    padding.left + (labels.length <= 1 ? 0 : (index / (labels.length - 1)) * (width - padding.left - padding.right));
+  const ticks = yTicks(Math.max(0, ...values));
+  const max = ticks[ticks.length - 1]!;
+  const plotWidth = width - padding.left - padding.right;
+  const x = (index: number) => padding.left + (labels.length <= 1 ? 0 : (index / (labels.length - 1)) * plotWidth);
   const y = (value: number) => padding.top + (1 - value / max) * (height - padding.top - padding.bottom);
-  const ticks = [0, max / 2, max];
+  const monthLines = labels.map(monthLabel);
+  const labelCharacters = Math.max(1, ...monthLines.flat().map((line) => line.length));
+  const every = labelEvery(labels.length <= 1 ? plotWidth : plotWidth / (labels.length - 1), labelCharacters, fontSize);
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title}>
@@ -42,11 +39,20 @@ export function LineChart({ labels, series, title }: { labels: string[]; series:
             </text>
           </g>
         ))}
-        {labels.map((label, index) => (
-          <text key={label} className="axis" x={x(index)} y={height - 8} textAnchor="middle">
-            {label.slice(2)}
-          </text>
-        ))}
+        {monthLines.map(([first, second], index) => {
+          if ((labels.length - 1 - index) % every !== 0) return null;
+          const labelLeft = labelX(x(index), labelCharacters, fontSize, width);
+          return (
+            <text key={labels[index]} className="axis month" x={labelLeft} y={height - 22} textAnchor="middle">
+              <tspan x={labelLeft}>{first}</tspan>
+              {second ? (
+                <tspan x={labelLeft} dy={fontSize + 2}>
+                  {second}
+                </tspan>
+              ) : null}
+            </text>
+          );
+        })}
         {series.map((line) => {
           const segments: string[] = [];
           let path = '';
