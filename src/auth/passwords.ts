@@ -55,14 +55,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const key = await deriveKey(password, salt, { N, r, p });
   return timingSafeEqual(key, expected);
 }
-
-let dummyHash: Promise<string> | undefined;
-
-/**
- * Spends the time of one password check on a hash no password matches
- * in practice, so that an unknown email takes as long as a wrong password.
- */
-export async function verifyAgainstDummy(password: string): Promise<void> {
-  dummyHash ??= hashPassword(randomBytes(24).toString('base64'));
-  await verifyPassword(password, await dummyHash);
-}

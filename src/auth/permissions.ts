@@ -1,4 +1,4 @@
-import { roles, type Role } from './types.js';
+import { roles, type Role, type Scope } from './types.js';
 
 /** Actions a route can require. Reads are always limited to the user's scope. */
 export const permissions = [
@@ -31,4 +31,21 @@ export function isPermission(value: unknown): value is Permission {
 /** Returns whether a role may perform an action. An unknown action is allowed to no role. */
 export function can(role: Role, permission: string): boolean {
   return isPermission(permission) && permissionTable[permission].includes(role);
+}
+
+/**
+ * Returns whether a user scope lies inside a manager's scope, so that an
+ * admin limited to some companies or regions manages only users limited
+ * to those. On each axis the manager restricts, the user must be
+ * restricted as well, to a subset of the manager's values. An
+ * unrestricted manager contains every scope.
+ */
+export function scopeContains(manager: Scope, user: Scope): boolean {
+  return axisContains(manager.companyIds, user.companyIds) && axisContains(manager.regions, user.regions);
+}
+
+function axisContains<T>(manager: readonly T[] | null, user: readonly T[] | null): boolean {
+  if (manager === null) return true;
+  if (user === null || user.length === 0) return false;
+  return user.every((value) => manager.includes(value));
 }

@@ -2,7 +2,9 @@ import { recordAudit } from '../audit/audit.js';
 import type { Db, Queryable } from '../db/types.js';
 import { getCompany } from '../ledger/companies.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
+import { ForbiddenError } from './errors.js';
 import { checkPasswordStrength, hashPassword } from './passwords.js';
+import { scopeContains } from './permissions.js';
 import { roles, type Actor, type Role, type Scope } from './types.js';
 
 export const dateFormats = ['YYYY-MM-DD', 'DD.MM.YYYY', 'DD/MM/YYYY', 'MM/DD/YYYY'] as const;
@@ -78,6 +80,7 @@ interface UserRow {
   locked_until: string | null;
   created_at: string;
   companies: string[] | null;
+  company_ids: number[] | null;
   regions: string[] | null;
 }
 
@@ -87,6 +90,8 @@ const userSelect = `
          to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
          (select array_agg(c.code order by c.code) from user_company uc
             join company c on c.company_id = uc.company_id where uc.user_id = u.user_id) as companies,
+         (select array_agg(uc.company_id order by uc.company_id) from user_company uc
+            where uc.user_id = u.user_id) as company_ids,
          (select array_agg(ur.region order by ur.region) from user_region ur
             where ur.user_id = u.user_id) as regions
   from app_user u`;
@@ -119,9 +124,29 @@ function auditView(user: User) {
   };
 }
 
-export async function listUsers(db: Queryable): Promise<User[]> {
+/**
+ * Lists the users, by email, whose scope lies inside `scope`. The command
+ * line passes `unrestricted` and gets every user.
+ */
+export async function listUsers(db: Queryable, scope: Scope): Promise<User[]> {
   const result = await db.query<UserRow>(`${userSelect} order by u.email`);
-  return result.rows.map(toUser);
+  return result.rows
+    .filter((row) => scopeContains(scope, { companyIds: row.company_ids, regions: row.regions }))
+    .map(toUser);
+}
+
+/**
+ * Raises ForbiddenError unless the user scope lies inside the actor's
+ * scope. An admin limited to some companies or regions manages only users
+ * limited to those.
+ */
+function checkUserInScope(actor: Actor, user: Scope, action: string, email: string): void {
+  if (!scopeContains(actor.scope, user)) {
+    throw new ForbiddenError(
+      `user "${email}" is outside your scope: you manage only users limited to your own companies and regions`,
+      { action, entity: 'user', entityId: email },
+    );
+  }
 }
 
 export async function countUsers(db: Queryable): Promise<number> {
@@ -172,6 +197,8 @@ function cleanList(values: readonly string[] | undefined): string[] {
 /**
  * Creates a user with a hashed password and their company and region
  * scope, and records it in the audit trail in the same transaction.
+ * Raises ForbiddenError when the new user's scope is not inside the
+ * actor's scope.
  */
 export async function addUser(db: Db, input: NewUser, actor: Actor): Promise<User> {
   const email = normaliseEmail(input.email);
@@ -186,6 +213,8 @@ export async function addUser(db: Db, input: NewUser, actor: Actor): Promise<Use
   return db.transaction(async (tx) => {
     const companyIds: number[] = [];
     for (const code of companies) companyIds.push((await getCompany(tx, code)).companyId);
+    const scope = { companyIds: companyIds.length > 0 ? companyIds : null, regions: regions.length > 0 ? regions : null };
+    checkUserInScope(actor, scope, 'user.add', email);
     if (await findUser(tx, email)) {
       throw new InputError(`user "${email}" already exists`, 'user_exists', 'email');
     }
@@ -208,11 +237,14 @@ export async function addUser(db: Db, input: NewUser, actor: Actor): Promise<Use
 
 /**
  * Disables or enables a user. Disabling also ends their sessions; their
- * API tokens stop working while they are disabled.
+ * API tokens stop working while they are disabled. Raises ForbiddenError
+ * when the user's scope is not inside the actor's scope.
  */
 export async function setUserDisabled(db: Db, email: string, disabled: boolean, actor: Actor): Promise<User> {
   return db.transaction(async (tx) => {
     const before = await getUser(tx, email);
+    const action = disabled ? 'user.disable' : 'user.enable';
+    checkUserInScope(actor, await loadScope(tx, before.userId), action, before.email);
     await tx.query(
       `update app_user set disabled = $2,
          failed_attempts = case when $2 then failed_attempts else 0 end,
@@ -224,7 +256,7 @@ export async function setUserDisabled(db: Db, email: string, disabled: boolean, 
     const after = (await getUserById(tx, before.userId))!;
     await recordAudit(tx, {
       actor,
-      action: disabled ? 'user.disable' : 'user.enable',
+      action,
       entity: 'user',
       entityId: before.email,
       before: auditView(before),

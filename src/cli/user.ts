@@ -9,6 +9,7 @@ import {
   revokeTokens,
   roles,
   setUserDisabled,
+  unrestricted,
   type User,
 } from '../auth/index.js';
 import { InputError } from '../shared/errors.js';
@@ -167,7 +168,7 @@ export function registerUserCommands(program: Command): void {
   ).action(async (options: { format: string; output?: string; dataDir?: string }) => {
     const output = checkOutputOptions(options.format, options.output);
     await withDb(options, async (db) => {
-      await writeOutput(usersDocument(await listUsers(db)), output);
+      await writeOutput(usersDocument(await listUsers(db, unrestricted)), output);
     });
   });
 

@@ -1,8 +1,17 @@
+import { randomBytes, scrypt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestUser, signIn } from '../../test/helpers/auth.js';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
-import { cliActor, lockoutMinutes, maxFailedSignIns, revokeTokens, sessionHours } from '../auth/index.js';
+import {
+  cliActor,
+  lockoutMinutes,
+  maxFailedSignIns,
+  revokeTokens,
+  sessionHours,
+  setUserDisabled,
+  signIn as signInAt,
+} from '../auth/index.js';
 import { buildApp } from './app.js';
 
 let db: TestDb;
@@ -127,6 +136,126 @@ describe('lockout', () => {
     for (let attempt = 1; attempt < maxFailedSignIns; attempt++) {
       expect((await login(user.email, 'wrong password 123')).statusCode).toBe(401);
     }
+  });
+});
+
+/**
+ * Stores the password's hash with a higher scrypt cost (N = 2^16), so that
+ * checking it takes long enough for a test to change the account meanwhile.
+ */
+async function storeSlowHash(email: string, password: string): Promise<void> {
+  const salt = randomBytes(16);
+  const [N, r, p] = [2 ** 16, 8, 1];
+  const key = await new Promise<Buffer>((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, 32, { N, r, p, maxmem: 256 * N * r }, (error, derived) => {
+      if (error) reject(error);
+      else resolve(derived);
+    });
+  });
+  const hash = ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
+  await db.query('update app_user set password_hash = $2 where email = $1', [email, hash]);
+}
+
+async function lockState(email: string): Promise<{ failed_attempts: number; locked_until: string | null; sessions: number }> {
+  const result = await db.query<{ failed_attempts: number; locked_until: string | null; sessions: bigint }>(
+    `select failed_attempts,
+            to_char(locked_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as locked_until,
+            (select count(*) from user_session s where s.user_id = u.user_id) as sessions
+     from app_user u where email = $1`,
+    [email],
+  );
+  const row = result.rows[0]!;
+  return { failed_attempts: row.failed_attempts, locked_until: row.locked_until, sessions: Number(row.sessions) };
+}
+
+describe('lockout under concurrent sign-ins', () => {
+  it('right password sent with 29 wrong ones opens no session', async () => {
+    const user = await createTestUser(db, { role: 'finance' });
+    const passwords = [...Array.from({ length: 29 }, (_, index) => `wrong password ${index} padding`), user.password];
+    const responses = await Promise.all(passwords.map((password) => login(user.email, password)));
+    const statuses = responses.map((response) => response.statusCode);
+
+    expect(statuses.at(-1)).toBe(423);
+    expect(statuses.filter((status) => status === 200)).toEqual([]);
+    // Only the failures before the lock get 401, and every later sign-in gets 423.
+    expect(statuses.filter((status) => status === 401).length).toBe(maxFailedSignIns - 1);
+    expect(statuses.filter((status) => status === 423).length).toBe(passwords.length - (maxFailedSignIns - 1));
+    const state = await lockState(user.email);
+    expect(state.locked_until).toBe(new Date(now.getTime() + lockoutMinutes * 60_000).toISOString());
+    expect(state.failed_attempts).toBeGreaterThanOrEqual(maxFailedSignIns);
+    expect(state.sessions).toBe(0);
+  });
+
+  it('right password opens no session when locked meanwhile', async () => {
+    const user = await createTestUser(db, { role: 'finance' });
+    await storeSlowHash(user.email, user.password);
+    const until = new Date(now.getTime() + lockoutMinutes * 60_000);
+    const pending = signInAt(db, user.email, user.password, () => now);
+    await db.query('update app_user set failed_attempts = $2, locked_until = $3 where email = $1', [
+      user.email,
+      maxFailedSignIns,
+      until.toISOString(),
+    ]);
+    expect(await pending).toEqual({ outcome: 'locked', lockedUntil: until });
+    expect(await lockState(user.email)).toEqual({
+      failed_attempts: maxFailedSignIns,
+      locked_until: until.toISOString(),
+      sessions: 0,
+    });
+  });
+
+  it('wrong password keeps a lock set meanwhile', async () => {
+    const user = await createTestUser(db, { role: 'finance' });
+    await storeSlowHash(user.email, user.password);
+    const until = new Date(now.getTime() + lockoutMinutes * 60_000);
+    const pending = signInAt(db, user.email, 'wrong password 123', () => now);
+    await db.query('update app_user set failed_attempts = $2, locked_until = $3 where email = $1', [
+      user.email,
+      maxFailedSignIns,
+      until.toISOString(),
+    ]);
+    expect(await pending).toEqual({ outcome: 'locked', lockedUntil: until });
+    const state = await lockState(user.email);
+    expect(state.locked_until).toBe(until.toISOString());
+    expect(state.failed_attempts).toBeGreaterThanOrEqual(maxFailedSignIns);
+  });
+});
+
+describe('unknown and disabled emails', () => {
+  it('get the responses of a wrong password', async () => {
+    const known = await createTestUser(db, { role: 'finance' });
+    const disabled = await createTestUser(db, { role: 'finance' });
+    await setUserDisabled(db, disabled.email, true, cliActor());
+    const emails = [known.email, 'Ghost-1@Example.test', disabled.email];
+    const answers = async (password: (email: string) => string) => {
+      const result: { status: number; body: unknown }[] = [];
+      for (const email of emails) {
+        const response = await login(email, password(email));
+        result.push({ status: response.statusCode, body: response.json() });
+      }
+      return result;
+    };
+    const wrong = () => 'wrong password 123';
+
+    for (let attempt = 1; attempt <= maxFailedSignIns; attempt++) {
+      const [first, ...rest] = await answers(wrong);
+      expect(first!.status).toBe(attempt < maxFailedSignIns ? 401 : 423);
+      for (const other of rest) expect(other).toEqual(first);
+    }
+
+    advance(lockoutMinutes - 1);
+    const [locked, ...lockedRest] = await answers(wrong);
+    expect(locked!.status).toBe(423);
+    for (const other of lockedRest) expect(other).toEqual(locked);
+    // The count of an unknown email is kept per lower-cased address.
+    expect((await login('ghost-1@example.test', 'wrong password 123')).statusCode).toBe(423);
+    // Even the right password of the disabled user gets the same 423.
+    expect((await login(disabled.email, disabled.password)).json()).toEqual(locked!.body);
+
+    advance(2);
+    const [unlocked, ...unlockedRest] = await answers(wrong);
+    expect(unlocked!.status).toBe(401);
+    for (const other of unlockedRest) expect(other).toEqual(unlocked);
   });
 });
 

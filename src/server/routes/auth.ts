@@ -56,7 +56,7 @@ export async function registerAuthRoutes(app: ApiInstance, db: Db, clock: Clock 
         response: {
           200: z.object({ user: userSchema }).describe('Signed in.'),
           401: errorResponseSchema.describe('Wrong email or password, or a disabled user.'),
-          423: errorResponseSchema.describe('Locked after too many wrong passwords.'),
+          423: errorResponseSchema.describe('Locked after too many failed sign-ins with this email.'),
         },
       },
     },

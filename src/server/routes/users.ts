@@ -31,7 +31,9 @@ const emailParams = z.object({ email: z.string() });
 
 const adminErrors = {
   400: errorResponseSchema.describe('Invalid field.'),
-  403: errorResponseSchema.describe('Only an admin manages users.'),
+  403: errorResponseSchema.describe(
+    'Only an admin manages users, and an admin limited to some companies or regions manages only users limited to those.',
+  ),
 };
 
 export async function registerUserRoutes(app: ApiInstance, db: Db): Promise<void> {
@@ -42,10 +44,11 @@ export async function registerUserRoutes(app: ApiInstance, db: Db): Promise<void
       schema: {
         tags: ['users'],
         summary: 'List the users',
+        description: 'An admin limited to some companies or regions sees only the users limited to those.',
         response: { 200: z.object({ users: z.array(userDetailSchema) }).describe('Users by email.'), 403: adminErrors[403] },
       },
     },
-    async () => ({ users: (await listUsers(db)).map(userDetailToJson) }),
+    async (request) => ({ users: (await listUsers(db, actorOf(request).scope)).map(userDetailToJson) }),
   );
 
   app.post(
