@@ -165,6 +165,19 @@ describe.skipIf(!haveChromium)('web app in Chromium', { timeout: 120_000 }, () =
     expect(new URL(page.url()).searchParams.get('asOf')).toBe('2026-03-31');
   });
 
+  it('keeps the dashboard date on the customer page it links to', async () => {
+    await page.goto(`${server.url}/?company=KW01&asOf=2026-02-15`);
+    const link = page.locator('section.panel', { hasText: 'Top overdue customers' }).locator('tbody a').first();
+    await link.waitFor();
+    expect(new URL(await link.evaluate((anchor) => (anchor as HTMLAnchorElement).href)).searchParams.get('asOf')).toBe('2026-02-15');
+    await link.click();
+    await expect.poll(() => page.locator('p.muted', { hasText: 'as of' }).first().innerText()).toContain('as of 2026-02-15');
+    const customerId = new URL(page.url()).pathname.split('/').pop()!;
+    const api = await apiGet<{ balance: string }>(`/customers/${customerId}?company=KW01&asOf=2026-02-15`, admin);
+    const balance = screenMoney(await page.locator('.facts div', { hasText: 'Balance' }).locator('.money').innerText());
+    expect(balance.decimal).toBe(api.balance);
+  });
+
   it('shows the aging of a new date as the API computes it', async () => {
     await page.goto(`${server.url}/aging?company=KW01&by=country&asOf=2026-03-31`);
     await page.locator('table.aging tbody tr[data-row="SA"]').waitFor();

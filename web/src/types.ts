@@ -103,6 +103,7 @@ export interface CustomerSummary {
 
 export interface CustomerList extends Paged {
   company: string;
+  asOf: string;
   currency?: string;
   customers: CustomerSummary[];
 }

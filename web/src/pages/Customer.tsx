@@ -15,12 +15,13 @@ function show(value: string | number | null | undefined, unit = ''): string {
 export function CustomerPage({ customerId }: { customerId: string }) {
   const { query } = useLocation();
   const company = query.get('company') ?? '';
-  const detail = useApi<CustomerDetail>(`/customers/${customerId}${queryString({ company })}`);
+  const asOf = query.get('asOf') ?? '';
+  const detail = useApi<CustomerDetail>(`/customers/${customerId}${queryString({ company, asOf })}`);
   const data = detail.data;
   return (
     <section>
       <p>
-        <Link href={`/customers${queryString({ company })}`}>← Customers</Link>
+        <Link href={`/customers${queryString({ company, asOf })}`}>← Customers</Link>
       </p>
       <Loading when={detail.loading} />
       <ErrorMessage error={detail.error} />
@@ -96,7 +97,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
               </tbody>
             </table>
           </section>
-          <CustomerItems customerId={customerId} company={company} />
+          <CustomerItems customerId={customerId} company={company} asOf={asOf} />
           <Timeline customerId={customerId} company={company} />
         </>
       ) : null}
@@ -104,11 +105,11 @@ export function CustomerPage({ customerId }: { customerId: string }) {
   );
 }
 
-function CustomerItems({ customerId, company }: { customerId: string; company: string }) {
+function CustomerItems({ customerId, company, asOf }: { customerId: string; company: string; asOf: string }) {
   const [status, setStatus] = useState<'open' | 'all'>('open');
   const [offset, setOffset] = useState(0);
   const items = useApi<Paged & { items: CustomerItem[] }>(
-    `/customers/${customerId}/items${queryString({ company, status, limit: pageSize, offset })}`,
+    `/customers/${customerId}/items${queryString({ company, asOf, status, limit: pageSize, offset })}`,
   );
   return (
     <section className="panel" aria-labelledby="customer-items">

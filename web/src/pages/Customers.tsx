@@ -28,6 +28,7 @@ export function CustomersPage() {
   const dir = query.get('dir') || 'asc';
   const offset = Number(query.get('offset') || 0);
   const overdueOnly = query.get('overdueOnly') === 'true';
+  const asOf = query.get('asOf') ?? '';
   const filters = Object.fromEntries(textFilters.map((name) => [name, query.get(name) ?? ''])) as Record<
     (typeof textFilters)[number],
     string
@@ -36,7 +37,7 @@ export function CustomersPage() {
   const filterKey = textFilters.map((name) => filters[name]).join('\u0000');
   useEffect(() => setDraft(filters), [filterKey]);
 
-  const params = { company, ...filters, overdueOnly, sort, dir, limit: pageSize, offset };
+  const params = { company, asOf, ...filters, overdueOnly, sort, dir, limit: pageSize, offset };
   const list = useApi<CustomerList>(`/customers${queryString(params)}`);
   const go = (next: Partial<typeof params>) => navigate(`/customers${queryString({ ...params, offset: 0, ...next })}`, { replace: true });
   const currency = list.data?.currency ?? companies.find((entry) => entry.code === company)?.currency ?? '';
@@ -59,6 +60,14 @@ export function CustomersPage() {
               </option>
             ))}
           </select>
+        </Field>
+        <Field label="As of" htmlFor="customers-as-of">
+          <input
+            id="customers-as-of"
+            type="date"
+            value={asOf || list.data?.asOf || ''}
+            onChange={(event) => go({ ...draft, asOf: event.target.value })}
+          />
         </Field>
         {textFilters.map((name) => (
           <Field key={name} label={name === 'search' ? 'Search number or name' : name[0]!.toUpperCase() + name.slice(1)} htmlFor={`customers-${name}`}>
@@ -114,10 +123,10 @@ export function CustomersPage() {
                 {list.data.customers.map((customer) => (
                   <tr key={customer.customerId} data-customer={customer.customerNumber}>
                     <td>
-                      <Link href={customerHref(customer.customerId, list.data!.company)}>{customer.customerNumber}</Link>
+                      <Link href={customerHref(customer.customerId, list.data!.company, list.data!.asOf)}>{customer.customerNumber}</Link>
                     </td>
                     <td>
-                      <Link href={customerHref(customer.customerId, list.data!.company)}>{customer.name}</Link>
+                      <Link href={customerHref(customer.customerId, list.data!.company, list.data!.asOf)}>{customer.name}</Link>
                     </td>
                     <td>{customer.region}</td>
                     <td>{customer.collector}</td>

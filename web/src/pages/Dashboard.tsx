@@ -159,12 +159,12 @@ function DashboardBody({ dashboard }: { dashboard: Dashboard }) {
               {dashboard.topOverdue.map((customer) => (
                 <tr key={customer.customerId}>
                   <td>
-                    <Link href={customerHref(customer.customerId, company)}>
+                    <Link href={customerHref(customer.customerId, company, asOf)}>
                       {customer.customerNumber} {customer.name}
                     </Link>
                   </td>
                   <td className="num">
-                    <Link href={customerHref(customer.customerId, company)}>
+                    <Link href={customerHref(customer.customerId, company, asOf)}>
                       <Money amount={customer.overdue} currency={currency} />
                     </Link>
                   </td>

@@ -20,8 +20,9 @@ export function agingHref(params: AgingParams): string {
   return `/aging${search ? `${search}&${keyParam}` : `?${keyParam}`}`;
 }
 
-export function customerHref(customerId: string, company: string): string {
-  return `/customers/${customerId}${queryString({ company })}`;
+/** Address of a customer page; `asOf` keeps the date the link was followed from. */
+export function customerHref(customerId: string, company: string, asOf?: string): string {
+  return `/customers/${customerId}${queryString({ company, asOf })}`;
 }
 
 /** Bucket limits as the `buckets` parameter: the closing day of each bounded bucket. */
