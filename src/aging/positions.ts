@@ -11,13 +11,17 @@ import { agingEngineOf } from './index.js';
 
 /**
  * Lists customers with their balances: from the columnar engine's arrays
- * when the list is sorted or filtered by an amount and the columnar engine
- * is in use, else in SQL. Both give the same page.
+ * when the list is sorted by number or an amount, or filtered by the
+ * overdue amount, and the columnar engine is in use, else in SQL. Both
+ * give the same page.
  */
 export async function listCustomers(db: Queryable, scope: Scope, request: CustomerListRequest): Promise<CustomerListPage> {
-  const byAmounts = request.sort === 'balance' || request.sort === 'overdue' || request.overdueOnly === true;
+  // Sorted by name or region without the overdue filter, SQL pages the
+  // customer table by its indexes and sums the page's customers only.
+  const sort = request.sort ?? 'number';
+  const inMemory = sort === 'balance' || sort === 'overdue' || sort === 'number' || request.overdueOnly === true;
   const engine = agingEngineOf(db);
-  if (byAmounts && engine && 'customerPositions' in engine) {
+  if (inMemory && engine && 'customerPositions' in engine) {
     const positions = await (engine as ColumnarAgingEngine).customerPositions(request.companyId, request.asOf);
     if (positions) return listCustomersFromPositions(db, scope, request, positions);
   }

@@ -76,5 +76,14 @@ export const webConfigFile = join(packageRoot, 'web', 'vite.config.ts');
 export async function buildWebApp(options: { logLevel?: 'info' | 'warn' | 'error' | 'silent' } = {}): Promise<void> {
   if (!existsSync(webConfigFile)) throw new Error(`${webConfigFile} not found, so the web app cannot be built`);
   const vite = await import('vite');
-  await vite.build({ configFile: webConfigFile, logLevel: options.logLevel ?? 'warn' });
+  // Vite takes React's build from NODE_ENV when it is set, and the test
+  // runner sets it to "test", which would ship React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await vite.build({ configFile: webConfigFile, logLevel: options.logLevel ?? 'warn', mode: 'production' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
