@@ -21,8 +21,9 @@ function promptHidden(question: string): Promise<string> {
   const input = process.stdin;
   return new Promise((resolve, reject) => {
     let value = '';
-    process.stderr.write(question);
+    // Echo goes off before the prompt appears, so nothing typed early shows.
     input.setRawMode(true);
+    process.stderr.write(question);
     input.setEncoding('utf8');
     input.resume();
     const finish = (error?: Error) => {
