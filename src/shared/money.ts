@@ -53,8 +53,12 @@ export function parseDecimal(
   return negative ? -minor : minor;
 }
 
+const zeroTexts: string[] = [];
+
 /** Formats minor units as decimal text with `exponent` places: `-12.50`. */
 export function formatMinor(amount: bigint, exponent: number): string {
+  // Most cells of a large report are zero: their text is made once.
+  if (amount === 0n) return (zeroTexts[exponent] ??= exponent === 0 ? '0' : `0.${'0'.repeat(exponent)}`);
   const negative = amount < 0n;
   const digits = (negative ? -amount : amount)
     .toString()
