@@ -165,6 +165,18 @@ describe.skipIf(!haveChromium)('web app in Chromium', { timeout: 120_000 }, () =
     expect(new URL(page.url()).searchParams.get('asOf')).toBe('2026-03-31');
   });
 
+  it('leaves the month in progress out of the DSO chart and names the headline month', async () => {
+    await page.goto(`${server.url}/?company=KW01&asOf=2026-02-15`);
+    const note = page.locator('p.note', { hasText: 'still in progress' });
+    await note.waitFor();
+    expect(await note.innerText()).toContain('2026-02');
+    const api = await apiGet<{ dsoMonth: string | null }>('/dashboard?company=KW01&asOf=2026-02-15', admin);
+    expect(api.dsoMonth).toBe('2026-01');
+    expect(await page.locator('.tile', { hasText: 'DSO' }).first().locator('.tile-label').innerText()).toBe('DSO, 2026-01');
+    // Eleven ended months are drawn: one dot per month and series.
+    expect(await page.locator('figure.chart circle').count()).toBeLessThanOrEqual(22);
+  });
+
   it('keeps the dashboard date on the customer page it links to', async () => {
     await page.goto(`${server.url}/?company=KW01&asOf=2026-02-15`);
     const link = page.locator('section.panel', { hasText: 'Top overdue customers' }).locator('tbody a').first();

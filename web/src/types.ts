@@ -82,6 +82,8 @@ export interface Dashboard {
   overduePercent: string | null;
   dso: string | null;
   bestPossibleDso: string | null;
+  /** The month the headline DSO figures are of: the last one ended by the as-of date. */
+  dsoMonth: string | null;
   trend: { month: string; dso: string | null; bestPossibleDso: string | null; inProgress: boolean }[];
   buckets: { label: string; from: number | null; to: number | null; amount: string }[];
   topOverdue: { customerId: string; customerNumber: string; name: string; overdue: string; balance: string }[];

@@ -99,7 +99,7 @@ function DashboardBody({ dashboard }: { dashboard: Dashboard }) {
           <span className="tile-note">{dashboard.overduePercent === null ? '–' : `${dashboard.overduePercent} % of AR`}</span>
         </Link>
         <Link className="tile" href={aging()}>
-          <span className="tile-label">DSO</span>
+          <span className="tile-label">DSO{dashboard.dsoMonth ? `, ${dashboard.dsoMonth}` : ''}</span>
           <span className="number">{dashboard.dso === null ? '–' : `${dashboard.dso} days`}</span>
         </Link>
         <Link className="tile" href={aging({ bucket: 0 })}>
@@ -115,10 +115,25 @@ function DashboardBody({ dashboard }: { dashboard: Dashboard }) {
             title="DSO and best possible DSO by month"
             labels={dashboard.trend.map((point) => point.month)}
             series={[
-              { name: 'DSO', className: 'series-0', values: dashboard.trend.map((point) => point.dso) },
-              { name: 'Best possible DSO', className: 'series-1', values: dashboard.trend.map((point) => point.bestPossibleDso) },
+              // A month in progress has only part of its sales, which inflates its DSO: it is left out.
+              { name: 'DSO', className: 'series-0', values: dashboard.trend.map((point) => (point.inProgress ? null : point.dso)) },
+              {
+                name: 'Best possible DSO',
+                className: 'series-1',
+                values: dashboard.trend.map((point) => (point.inProgress ? null : point.bestPossibleDso)),
+              },
             ]}
           />
+          {dashboard.trend.some((point) => point.inProgress) ? (
+            <p className="muted note">
+              Not drawn, because still in progress:{' '}
+              {dashboard.trend
+                .filter((point) => point.inProgress)
+                .map((point) => point.month)
+                .join(', ')}
+              .
+            </p>
+          ) : null}
         </section>
         <section className="panel">
           <h2>Aging</h2>
