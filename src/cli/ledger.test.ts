@@ -86,6 +86,24 @@ describe('ledger set-up commands', () => {
     expect(rates.gbp).toBeNull();
   });
 
+  it('names the file of an unreadable rate file', async () => {
+    const missing = await run('fx', 'import', join(dir, 'absent.csv'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`failed to read rate file ${join(dir, 'absent.csv')}: no such file`);
+    expect(missing.stderr).not.toContain('ARDESK_DEBUG');
+    const semicolons = join(dir, 'semicolons.csv');
+    await writeFile(semicolons, 'from;to;date;rate\nUSD;SAR;2026-01-01;3.75\n');
+    const wrong = await run('fx', 'import', semicolons);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('semicolons.csv: missing column from, to, date, rate');
+  });
+
+  it('rejects a rate between a currency and itself', async () => {
+    const result = await run('fx', 'set', 'EUR', 'EUR', '2026-01-01', '1');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the currencies must differ');
+  });
+
   it('rejects a zero rate', async () => {
     const result = await run('fx', 'set', 'USD', 'SAR', '2026-01-01', '0');
     expect(result.code).toBe(1);

@@ -130,6 +130,7 @@ function registerFxCommands(program: Command): void {
   ).action(async (from: string, to: string, date: string, rate: string, options: { dataDir?: string }) => {
     checkCurrency(from, 'from');
     checkCurrency(to, 'to');
+    if (from === to) throw new InputError(`invalid rate from ${from} to ${to}: the currencies must differ`, 'invalid_currency', 'to');
     checkDate(date, 'date');
     const problem = rateProblem(rate);
     if (problem) throw new InputError(`invalid rate "${rate}": ${problem}`, 'invalid_rate', 'rate');
@@ -178,11 +179,32 @@ interface RateRow {
 
 /** Reads and checks every row of a rate file before anything is stored. */
 function readRateFile(file: string): RateRow[] {
-  const records = parse(readFileSync(file, 'utf8'), {
-    columns: true,
-    skip_empty_lines: true,
-    trim: true,
-  }) as Record<string, string | undefined>[];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new InputError(`failed to read rate file ${file}: ${reason}`, 'file_not_readable', 'file');
+  }
+  let records: Record<string, string | undefined>[];
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string | undefined>[];
+  } catch (error) {
+    throw new InputError(
+      `${file}: ${(error as Error).message}; expected comma-separated columns from,to,date,rate with a header line`,
+      'invalid_file',
+      'file',
+    );
+  }
+  const header = Object.keys(records[0] ?? {});
+  const missing = ['from', 'to', 'date', 'rate'].filter((column) => records.length > 0 && !header.includes(column));
+  if (missing.length > 0) {
+    throw new InputError(
+      `${file}: missing column ${missing.join(', ')}; expected comma-separated columns from,to,date,rate with a header line`,
+      'invalid_file',
+      'file',
+    );
+  }
   return records.map((record, index) => {
     const line = index + 2;
     const cell = (column: keyof RateRow): string => {
@@ -198,6 +220,7 @@ function readRateFile(file: string): RateRow[] {
         throw new FileRowError(file, line, column, row[column], 'not an ISO 4217 currency code');
       }
     }
+    if (row.from === row.to) throw new FileRowError(file, line, 'to', row.to, 'the same currency as "from"');
     if (!isIsoDate(row.date)) throw new FileRowError(file, line, 'date', row.date, 'not a date as YYYY-MM-DD');
     const problem = rateProblem(row.rate);
     if (problem) throw new FileRowError(file, line, 'rate', row.rate, problem);
