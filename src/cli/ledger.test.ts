@@ -36,12 +36,18 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
     stderr.push(String(chunk));
     return true;
   });
+  // Tables and JSON are written to standard output directly.
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
   process.exitCode = 0;
   try {
     await main(['node', 'ardesk', ...args, '--data-dir', dir]);
   } finally {
     log.mockRestore();
     write.mockRestore();
+    out.mockRestore();
   }
   const code = Number(process.exitCode ?? 0);
   process.exitCode = 0;
@@ -84,6 +90,15 @@ describe('ledger set-up commands', () => {
     expect(rates.usd).toBe('3.7500000000');
     // The valid first row of the rejected file was not stored either.
     expect(rates.gbp).toBeNull();
+
+    const listed = await run('fx', 'list', '--to', 'SAR', '--format', 'json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual({
+      rates: [
+        { from: 'EUR', to: 'SAR', date: '2026-01-01', rate: '4.0512000000' },
+        { from: 'USD', to: 'SAR', date: '2026-01-01', rate: '3.7500000000' },
+      ],
+    });
   });
 
   it('names the file of an unreadable rate file', async () => {

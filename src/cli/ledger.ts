@@ -10,6 +10,7 @@ import {
   listCompanies,
   listPaymentTerms,
   parseInstalmentRules,
+  listFxRates,
   setFxRate,
 } from '../ledger/index.js';
 import { isIsoDate } from '../shared/dates.js';
@@ -18,6 +19,7 @@ import { rateToFraction } from '../shared/money.js';
 import { recordAudit } from '../audit/index.js';
 import { cliActor } from '../auth/actor.js';
 import { addDbOptions, withDb } from './context.js';
+import { checkOutputOptions, outputFormats, writeOutput } from './output.js';
 
 const currencyPattern = /^[A-Z]{3}$/;
 
@@ -146,6 +148,40 @@ function registerFxCommands(program: Command): void {
         });
       });
       console.log(`1 ${from} = ${rate} ${to} from ${date}`);
+    });
+  });
+  addDbOptions(
+    fx
+      .command('list')
+      .description('list the stored rates by currency pair and date')
+      .option('--from <currency>', 'only rates from this currency')
+      .option('--to <currency>', 'only rates to this currency')
+      .option('--format <format>', `output format: ${outputFormats.join(', ')}`, 'table')
+      .option('--output <file>', 'write to this file instead of standard output (required for xlsx)'),
+  ).action(async (options: { from?: string; to?: string; format: string; output?: string; dataDir?: string }) => {
+    if (options.from !== undefined) checkCurrency(options.from, 'from');
+    if (options.to !== undefined) checkCurrency(options.to, 'to');
+    const output = checkOutputOptions(options.format, options.output);
+    await withDb(options, async (db) => {
+      const rates = await listFxRates(db, { from: options.from, to: options.to });
+      await writeOutput(
+        {
+          tables: [
+            {
+              title: 'Exchange rates',
+              columns: [
+                { key: 'from', header: 'From', type: 'text' },
+                { key: 'to', header: 'To', type: 'text' },
+                { key: 'date', header: 'Valid from', type: 'text' },
+                { key: 'rate', header: 'Rate', type: 'text' },
+              ],
+              rows: rates.map((rate) => [rate.from, rate.to, rate.date, rate.rate]),
+            },
+          ],
+          json: { rates },
+        },
+        output,
+      );
     });
   });
   addDbOptions(

@@ -59,3 +59,22 @@ export async function findFxRate(
   );
   return result.rows[0]?.rate ?? null;
 }
+
+export interface StoredFxRate {
+  from: string;
+  to: string;
+  date: string;
+  /** Units of `to` for one unit of `from`, as decimal text. */
+  rate: string;
+}
+
+/** Lists the stored rates, optionally of one currency pair, by pair and date. */
+export async function listFxRates(db: Queryable, pair: { from?: string; to?: string } = {}): Promise<StoredFxRate[]> {
+  const result = await db.query<{ from_currency: string; to_currency: string; rate_date: string; rate: string }>(
+    `select from_currency, to_currency, rate_date, rate::text as rate from fx_rate
+     where ($1::text is null or from_currency = $1) and ($2::text is null or to_currency = $2)
+     order by from_currency, to_currency, rate_date`,
+    [pair.from ?? null, pair.to ?? null],
+  );
+  return result.rows.map((row) => ({ from: row.from_currency, to: row.to_currency, date: row.rate_date, rate: row.rate }));
+}
