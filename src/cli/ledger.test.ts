@@ -71,6 +71,12 @@ describe('ledger set-up commands', () => {
     const company = await withCliDb((opened) => getCompany(opened, 'SA01'));
     expect(company.currency).toBe('SAR');
     expect(company.weekendDays).toEqual([5, 6]);
+
+    const listed = await run('company', 'list', '--format', 'json');
+    expect(listed.code).toBe(0);
+    const companies = (JSON.parse(listed.stdout) as { companies: { code: string; currency: string; weekendDays: number[] }[] })
+      .companies;
+    expect(companies.find((entry) => entry.code === 'SA01')).toMatchObject({ currency: 'SAR', weekendDays: [5, 6] });
   });
 
   it('stores rates from a file, all or nothing', async () => {
@@ -128,6 +134,21 @@ describe('ledger set-up commands', () => {
   it('defines instalment terms', async () => {
     const result = await run('terms', 'add', 'SA01', 'H2', '--instalments', '50:30,50:60', '--roll');
     expect(result.code).toBe(0);
+    const listed = await run('terms', 'list', 'SA01', '--format', 'json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({
+      company: 'SA01',
+      terms: [
+        {
+          code: 'H2',
+          rollToBusinessDay: true,
+          instalments: [
+            { sharePercent: 50, dueDays: 30 },
+            { sharePercent: 50, dueDays: 60 },
+          ],
+        },
+      ],
+    });
     const terms = await withCliDb(async (opened) => {
       const company = await getCompany(opened, 'SA01');
       return listPaymentTerms(opened, company.companyId);

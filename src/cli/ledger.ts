@@ -90,15 +90,43 @@ function registerCompanyCommands(program: Command): void {
       console.log(`company ${created.code} (${created.name}) keeps its books in ${created.currency}`);
     });
   });
-  addDbOptions(company.command('list').description('list the companies')).action(
-    async (options: { dataDir?: string }) => {
-      await withDb(options, async (db) => {
-        for (const row of await listCompanies(db)) {
-          console.log(`${row.code}\t${row.currency}\t${row.name}\tweekend ${row.weekendDays.join(',')}`);
-        }
-      });
-    },
-  );
+  addDbOptions(
+    company
+      .command('list')
+      .description('list the companies')
+      .option('--format <format>', `output format: ${outputFormats.join(', ')}`, 'table')
+      .option('--output <file>', 'write to this file instead of standard output (required for xlsx)'),
+  ).action(async (options: { format: string; output?: string; dataDir?: string }) => {
+    const output = checkOutputOptions(options.format, options.output);
+    await withDb(options, async (db) => {
+      const companies = await listCompanies(db);
+      await writeOutput(
+        {
+          tables: [
+            {
+              title: 'Companies',
+              columns: [
+                { key: 'code', header: 'Code', type: 'text' },
+                { key: 'name', header: 'Name', type: 'text' },
+                { key: 'currency', header: 'Currency', type: 'text' },
+                { key: 'weekendDays', header: 'Weekend days (1 = Monday)', type: 'text' },
+              ],
+              rows: companies.map((row) => [row.code, row.name, row.currency, row.weekendDays.join(',')]),
+            },
+          ],
+          json: {
+            companies: companies.map((row) => ({
+              code: row.code,
+              name: row.name,
+              currency: row.currency,
+              weekendDays: row.weekendDays,
+            })),
+          },
+        },
+        output,
+      );
+    });
+  });
   addDbOptions(
     company
       .command('holiday <code> <date> [name]')
@@ -302,17 +330,47 @@ function registerTermsCommands(program: Command): void {
       });
     },
   );
-  addDbOptions(terms.command('list <company>').description("list a company's payment terms")).action(
-    async (company: string, options: { dataDir?: string }) => {
-      await withDb(options, async (db) => {
-        const found = await getCompany(db, company);
-        for (const term of await listPaymentTerms(db, found.companyId)) {
-          const parts = term.instalments.map((rule) => `${rule.shareBp / 100}%:${rule.dueDays}d`);
-          console.log(`${term.code}\t${parts.join(', ')}${term.rollToBusinessDay ? '\troll' : ''}\t${term.description}`);
-        }
-      });
-    },
-  );
+  addDbOptions(
+    terms
+      .command('list <company>')
+      .description("list a company's payment terms")
+      .option('--format <format>', `output format: ${outputFormats.join(', ')}`, 'table')
+      .option('--output <file>', 'write to this file instead of standard output (required for xlsx)'),
+  ).action(async (company: string, options: { format: string; output?: string; dataDir?: string }) => {
+    const output = checkOutputOptions(options.format, options.output);
+    await withDb(options, async (db) => {
+      const found = await getCompany(db, company);
+      const list = await listPaymentTerms(db, found.companyId);
+      const instalmentText = (term: (typeof list)[number]) =>
+        term.instalments.map((rule) => `${rule.shareBp / 100}%:${rule.dueDays}d`).join(', ');
+      await writeOutput(
+        {
+          tables: [
+            {
+              title: `Payment terms of ${found.code}`,
+              columns: [
+                { key: 'code', header: 'Code', type: 'text' },
+                { key: 'instalments', header: 'Instalments (share:days)', type: 'text' },
+                { key: 'roll', header: 'Due dates on business days', type: 'text' },
+                { key: 'description', header: 'Description', type: 'text' },
+              ],
+              rows: list.map((term) => [term.code, instalmentText(term), term.rollToBusinessDay ? 'yes' : 'no', term.description]),
+            },
+          ],
+          json: {
+            company: found.code,
+            terms: list.map((term) => ({
+              code: term.code,
+              description: term.description,
+              rollToBusinessDay: term.rollToBusinessDay,
+              instalments: term.instalments.map((rule) => ({ sharePercent: rule.shareBp / 100, dueDays: rule.dueDays })),
+            })),
+          },
+        },
+        output,
+      );
+    });
+  });
 }
 
 /** Registers the ledger set-up commands: company, fx and terms. */
