@@ -294,10 +294,10 @@ export class ColumnarLedgerCache {
       ledger.itemCurrency = grow(ledger.itemCurrency, needed);
       ledger.itemAmount = grow(ledger.itemAmount, needed);
       ledger.itemAmountLocal = grow(ledger.itemAmountLocal, needed);
-      // Each statement sees the ledger as committed when it starts, so a
+      // Each statement reads the ledger as committed when it starts, so a
       // writer may have committed customers and their items between the
-      // customer read and this one: read the customers again then. Every
-      // row is checked before any is added.
+      // customer read and this one. The customers are then read again, and
+      // every row is checked before any is added.
       const customerOf = () =>
         rows.map((row) => findSorted(ledger.customers.ids, ledger.customers.ids.length, Number(row[1])));
       let customerIndexes = customerOf();
@@ -568,7 +568,8 @@ async function columnarReport(
       return;
     }
     // Rows split by item currency: few per customer, found through a map.
-    const keyOfCustomer = new Array<string | undefined>(customers.numbers.length);
+    // The keys are the grouping's, built once per grouping as in the path above.
+    const groups = groupsOf(ledger, request.groupBy, company, severalCompanies);
     const rowCache = new Map<number, RowAccumulator>();
     const rows = new Map<string, RowAccumulator>();
     for (let item = 0; item < ledger.itemCount; item++) {
@@ -577,11 +578,7 @@ async function columnarReport(
       if (value === 0) continue;
       const customer = ledger.itemCustomer[item]!;
       if (allowed !== null && allowed[customer] === 0) continue;
-      let key = keyOfCustomer[customer];
-      if (key === undefined) {
-        key = customerKeyOf(request.groupBy, company, customers, customer, severalCompanies);
-        keyOfCustomer[customer] = key;
-      }
+      const key = groups.keys[groups.ofCustomer[customer]!]!;
       const currencyIndex = ledger.itemCurrency[item]!;
       const cacheKey = customer * 65_536 + currencyIndex;
       let row = rowCache.get(cacheKey);

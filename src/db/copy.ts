@@ -10,13 +10,13 @@ const special = /[\\\t\n\r]/;
 const specials = /[\\\t\n\r]/g;
 const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** One value as COPY text: escaped where needed, `\N` for null. */
+/** Returns one value as COPY text, escaped where needed, or `\N` for null. */
 export function copyField(value: string | null | undefined): string {
   if (value === null || value === undefined) return '\\N';
   return special.test(value) ? value.replace(specials, (char) => escapes[char]!) : value;
 }
 
-/** One row as a COPY line, without its newline. */
+/** Returns one row as a COPY line, without its newline. */
 export function copyLine(values: readonly (string | null)[]): string {
   return values.map(copyField).join('\t');
 }

@@ -67,23 +67,6 @@ function overdueOf(report: AgingReport, amounts: readonly bigint[]): bigint {
 }
 
 /**
- * Returns the month-end KPIs of the trend, computed once per ledger
- * version: they take a pass over the whole ledger and change only when it
- * does. Months not yet ended change with today's date, which is part of
- * the key.
- */
-function trendOf(db: Queryable, request: Parameters<typeof monthlyTrend>[1]): ReturnType<typeof monthlyTrend> {
-  const key = JSON.stringify({
-    company: request.company.companyId,
-    from: request.from,
-    to: request.to,
-    scope: request.scope,
-    today: new Date().toISOString().slice(0, 10),
-  });
-  return memoByLedgerVersion(db, `dashboard-trend:${key}`, () => monthlyTrend(db, request));
-}
-
-/**
  * Computes the dashboard of one company as of a date. Every figure stays
  * inside the scope: the aging, the KPIs and the customer list each filter
  * by it in SQL.
@@ -112,7 +95,7 @@ async function computeDashboard(db: Queryable, request: DashboardRequest): Promi
   const lastMonth = asOf.slice(0, 7);
   const [byRegion, kpis, top] = await Promise.all([
     agingReport(db, { ...agingRequest, groupBy: 'region' }),
-    trendOf(db, { company, from: addMonths(lastMonth, 1 - dashboardTrendMonths), to: lastMonth, scope }),
+    monthlyTrend(db, { company, from: addMonths(lastMonth, 1 - dashboardTrendMonths), to: lastMonth, scope }),
     listCustomers(db, scope, {
       companyId: company.companyId,
       asOf,

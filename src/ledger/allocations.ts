@@ -241,9 +241,9 @@ const allocationColumns = [
 ] as const;
 
 /**
- * The bulk path of writeAllocations: ids from one reservation on the
- * sequence (the caller holds an exclusive lock on the ledger tables) and
- * rows by COPY.
+ * Writes allocations on the bulk path: ids come from one reservation on
+ * the sequence, which is safe because the caller has an exclusive lock on
+ * the ledger tables, and rows go in by COPY.
  */
 async function copyAllocations(
   db: Queryable,

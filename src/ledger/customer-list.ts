@@ -1,4 +1,4 @@
-import { scopeCondition } from '../auth/scope.js';
+import { inScope, scopeCondition } from '../auth/scope.js';
 import type { Scope } from '../auth/types.js';
 import type { Queryable, SqlParam } from '../db/types.js';
 import type { IsoDate } from '../shared/dates.js';
@@ -246,11 +246,10 @@ export async function listCustomersFromPositions(
     const result = await db.query<{ customer_id: bigint }>(`select c.customer_id from customer c where ${where}`, params);
     selected = new Set(result.rows.map((row) => Number(row.customer_id)));
   }
-  const regions = scope.regions;
   const companyAllowed = scope.companyIds === null || scope.companyIds.includes(request.companyId);
   const keep = (customer: number): boolean => {
     const region = positions.regions[customer] ?? null;
-    if (regions !== null && (region === null || !regions.includes(region))) return false;
+    if (!inScope(scope, request.companyId, region)) return false;
     if (request.region !== undefined && request.region !== '' && region !== request.region) return false;
     if (selected !== null && !selected.has(positions.customerIds[customer]!)) return false;
     return request.overdueOnly !== true || positions.overdue[customer]! > 0;

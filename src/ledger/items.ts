@@ -186,10 +186,10 @@ function customerIdOf(customerIds: ReadonlyMap<string, bigint>, item: OpenItemIn
 }
 
 /**
- * The bulk path of insertItems: stored source keys are read once, the
- * first item of each new key is kept, ids come from one reservation on
- * the sequence, and rows go in by COPY without a conflict check, because
- * no unique index is there to check against.
+ * Inserts items on the bulk path of insertItems. Stored source keys are
+ * read once and the first item of each new key is kept. Ids come from one
+ * reservation on the sequence, and rows go in by COPY without a conflict
+ * check, because no unique index is there to check against.
  */
 async function insertItemsInBulk(
   db: Queryable,
