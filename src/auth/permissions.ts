@@ -8,6 +8,12 @@ export const permissions = [
   'snapshot',
   'user.manage',
   'audit.read',
+  'bank.import',
+  'cash.apply',
+  'cash.post',
+  'cash.approve',
+  'checks.manage',
+  'collections.target',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -22,6 +28,17 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   snapshot: ['admin', 'finance', 'credit_manager'],
   'user.manage': ['admin'],
   'audit.read': ['admin', 'auditor'],
+  // Bank statements come from the company's accounts, outside any region.
+  'bank.import': ['admin', 'finance', 'treasury'],
+  // Confirming, splitting or rejecting the matcher's proposals, and
+  // assigning money in suspense.
+  'cash.apply': ['admin', 'finance', 'treasury'],
+  // Entering cash, transfer and check receipts; a second person approves.
+  'cash.post': ['admin', 'finance', 'treasury', 'regional_accountant'],
+  'cash.approve': ['admin', 'finance', 'treasury', 'credit_manager'],
+  // Check register: receiving, depositing, clearing and returning checks.
+  'checks.manage': ['admin', 'finance', 'treasury', 'regional_accountant'],
+  'collections.target': ['admin', 'finance', 'credit_manager'],
 };
 
 export function isPermission(value: unknown): value is Permission {

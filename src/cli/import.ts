@@ -4,6 +4,7 @@ import { cliActor } from '../auth/actor.js';
 import { importIbmAr, importMappedFile, type ImportProgress, type ImportResult } from '../integration/index.js';
 import type { Db } from '../db/types.js';
 import { addDbOptions, reportCliError, withDb } from './context.js';
+import { registerBankImportCommand } from './bank.js';
 
 interface ImportOptions {
   dataDir?: string;
@@ -99,7 +100,8 @@ async function runImport(
 export function registerImportCommands(program: Command): void {
   const importCommand = program
     .command('import')
-    .description('import ledger files; a file imported twice changes nothing the second time');
+    .description('import ledger files and bank statements; a file imported twice changes nothing the second time');
+  registerBankImportCommand(importCommand);
 
   addDbOptions(
     importCommand

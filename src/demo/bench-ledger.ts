@@ -8,6 +8,7 @@ import type {
   ParsedLedger,
 } from '../ledger/index.js';
 import { SeededRandom } from './random.js';
+import { companyName } from './company-names.js';
 
 export interface BenchLedgerOptions {
   seed?: number;
@@ -167,9 +168,12 @@ function toParsedLedger(columns: BenchColumns, startDay: number, endDay: number)
   const dayTexts: string[] = [];
   for (let day = firstDay; day <= endDay + 200; day++) dayTexts.push(fromEpochDay(day));
   const dateOf = (day: number): string => dayTexts[day - firstDay] ?? fromEpochDay(day);
+  const names = new SeededRandom(7919);
   const customers: CustomerInput[] = columns.customerNumbers.map((customerNumber, index) => ({
     customerNumber,
-    name: `Benchmark customer ${index + 1}`,
+    name: companyName(names, index),
+    // One customer in twenty belongs to a group of five under the group's first customer.
+    groupNumber: index % 100 < 5 ? `G${Math.floor(index / 100)}` : null,
     region: columns.regions[columns.customerRegion[index]!]!,
     country: 'US',
     paymentTerms: 'NT30',
