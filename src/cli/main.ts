@@ -6,6 +6,9 @@ import { registerServerCommands } from './serve.js';
 import { registerDemoCommand } from './demo.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerUserCommands } from './user.js';
+import { registerCashCommands } from './cash.js';
+import { registerCheckCommands } from './checks.js';
+import { registerBankCommands } from './bank.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerDemoCommand(program);
   registerUserCommands(program);
+  registerCashCommands(program);
+  registerCheckCommands(program);
+  registerBankCommands(program);
   return program;
 }
 

@@ -13,6 +13,9 @@ import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerAgingRoutes } from './routes/aging.js';
 import { registerKpiRoutes } from './routes/kpi.js';
 import { registerImportRoutes } from './routes/imports.js';
+import { registerCheckRoutes } from './routes/checks.js';
+import { registerCashReceiptRoutes } from './routes/cash-receipts.js';
+import { registerBankRoutes } from './routes/bank.js';
 import { registerAuthHooks, registerCookies } from './auth.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerUserRoutes } from './routes/users.js';
@@ -109,6 +112,9 @@ export async function registerApi(
       await registerAgingRoutes(typed, db);
       await registerKpiRoutes(typed, db);
       await registerImportRoutes(typed, db);
+      await registerCheckRoutes(typed, db);
+      await registerCashReceiptRoutes(typed, db);
+      await registerBankRoutes(typed, db);
       await registerExportRoutes(typed, apiPrefix);
       await registerMappingRoutes(typed, join(packageRoot, 'examples', 'mappings'));
     },
