@@ -3,13 +3,17 @@ import { ApiError, get, onUnauthenticated, patch, post } from './api.js';
 import { ErrorMessage } from './components/common.js';
 import { AgingPage } from './pages/Aging.js';
 import { AuditPage } from './pages/Audit.js';
+import { BankPage } from './pages/Bank.js';
+import { CashPage } from './pages/Cash.js';
+import { ChecksPage } from './pages/Checks.js';
+import { CollectionsPage } from './pages/Collections.js';
 import { CustomerPage } from './pages/Customer.js';
 import { CustomersPage } from './pages/Customers.js';
 import { DashboardPage } from './pages/Dashboard.js';
 import { ImportsPage } from './pages/Imports.js';
 import { SignInPage } from './pages/SignIn.js';
 import { UsersPage } from './pages/Users.js';
-import { adminRoles, auditRoles, importRoles, roleList } from './roles.js';
+import { adminRoles, auditRoles, bankRoles, importRoles, roleList } from './roles.js';
 import { Link, navigate, useLocation } from './router.js';
 import { SessionContext, useSession, type Session } from './session.js';
 import { dateFormats, type Company, type DateFormat, type User } from './types.js';
@@ -110,7 +114,11 @@ function SignedIn({
     { href: '/', label: 'Dashboard' },
     { href: '/aging', label: 'Aging' },
     { href: '/customers', label: 'Customers' },
+    { href: '/cash', label: 'Cash' },
+    { href: '/checks', label: 'Checks' },
+    { href: '/collections', label: 'Collections' },
     ...(importRoles.has(user.role) ? [{ href: '/imports', label: 'Imports' }] : []),
+    ...(bankRoles.has(user.role) ? [{ href: '/bank', label: 'Bank' }] : []),
     ...(adminRoles.has(user.role) ? [{ href: '/users', label: 'Users' }] : []),
     ...(auditRoles.has(user.role) ? [{ href: '/audit', label: 'Audit trail' }] : []),
   ];
@@ -145,6 +153,10 @@ function Page({ path, role }: { path: string; role: string }) {
   const customer = /^\/customers\/(\d+)$/.exec(path);
   if (customer) return <CustomerPage customerId={customer[1]!} />;
   if (path === '/imports') return importRoles.has(role) ? <ImportsPage /> : <ImportsNotAllowed role={role} />;
+  if (path === '/cash') return <CashPage />;
+  if (path === '/bank') return <BankPage />;
+  if (path === '/checks') return <ChecksPage />;
+  if (path === '/collections') return <CollectionsPage />;
   if (path === '/users' && adminRoles.has(role)) return <UsersPage />;
   if (path === '/audit' && auditRoles.has(role)) return <AuditPage />;
   return (

@@ -18,3 +18,12 @@ export function roleList(roles: ReadonlySet<string>): string {
   const names = [...roles].map((role) => role.replaceAll('_', ' '));
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
+
+/** Roles that import bank statements and add bank accounts: the server's `bank.import`. */
+export const bankRoles: ReadonlySet<string> = new Set(['admin', 'finance', 'treasury']);
+
+/** Roles that confirm, split or reject the matcher's proposals: the server's `cash.apply`. */
+export const cashApplyRoles: ReadonlySet<string> = new Set(['admin', 'finance', 'treasury']);
+
+/** Roles that receive, deposit, clear and return checks: the server's `checks.manage`. */
+export const checkRoles: ReadonlySet<string> = new Set(['admin', 'finance', 'treasury', 'regional_accountant']);

@@ -181,3 +181,181 @@ export interface ListedUser {
   disabledAt?: string | null;
   [field: string]: unknown;
 }
+
+export interface BankAccount {
+  company: string;
+  bankAccountId?: number | string;
+  bank: string;
+  accountNumber: string;
+  currency: string;
+  glCode: string | null;
+}
+
+export interface StatementWarning {
+  file: string;
+  line: number | null;
+  field: string | null;
+  value: string | null;
+  message: string;
+}
+
+export interface StatementEntry {
+  bookingDate: string;
+  valueDate: string | null;
+  amount: string;
+  reference: string | null;
+  remittance: string | null;
+  counterpartyName: string | null;
+  counterpartyAccount: string | null;
+  bankCode: string | null;
+}
+
+export interface StatementPreview {
+  file: string;
+  type: string;
+  statements: {
+    account: string;
+    currency: string;
+    statementId: string | null;
+    openingBalance: string | null;
+    closingBalance: string | null;
+    openingDate: string | null;
+    closingDate: string | null;
+    entries: StatementEntry[];
+  }[];
+  warnings: StatementWarning[];
+}
+
+export interface ApplicationCounts {
+  company: string;
+  entries: number;
+  autoPosted: number;
+  unapplied: number;
+  review: number;
+  suspense: number;
+}
+
+export interface StatementImport {
+  file: string;
+  type: string;
+  statements: { account: string; company: string; statementRef: string; stored: boolean; entries: number; credits: number }[];
+  applied: ApplicationCounts[];
+  warnings: StatementWarning[];
+}
+
+export const queueStatuses = ['review', 'suspense', 'unapplied', 'posted', 'ignored'] as const;
+export type QueueStatus = (typeof queueStatuses)[number];
+
+export interface QueueLine {
+  itemId: string;
+  documentNumber: string;
+  customerNumber: string;
+  currency: string;
+  dueDate: string;
+  openAmount: string;
+  amount: string;
+}
+
+export interface QueueEntry {
+  entryId: string;
+  status: QueueStatus;
+  company: string;
+  bookingDate: string;
+  account: string;
+  currency: string;
+  amount: string;
+  reference: string | null;
+  remittance: string | null;
+  counterpartyName: string | null;
+  counterpartyAccount: string | null;
+  customerId: string | null;
+  customerNumber: string | null;
+  customerName: string | null;
+  confidence: number | string | null;
+  reasons: { code: string; detail: string }[];
+  paymentCurrency: string | null;
+  paymentAmount: string | null;
+  lines: QueueLine[];
+}
+
+export interface Queue {
+  total: number;
+  counts: Partial<Record<QueueStatus, number>>;
+  entries: QueueEntry[];
+}
+
+export const checkStatuses = ['received', 'in_safe', 'deposited', 'cleared', 'returned', 'replaced', 'cancelled'] as const;
+export type CheckStatus = (typeof checkStatuses)[number];
+
+export const returnReasons = ['insufficient_funds', 'signature', 'account_closed', 'stopped', 'post_dated', 'other'] as const;
+
+export interface Check {
+  checkId: string;
+  company: string;
+  customerId: string;
+  customerNumber: string;
+  customerName: string;
+  drawer: string;
+  drawerBank: string;
+  checkNumber: string;
+  currency: string;
+  amount: string;
+  issueDate: string;
+  maturityDate: string;
+  businessMaturityDate: string;
+  receivedDate: string;
+  postDated: boolean;
+  certified: boolean;
+  status: CheckStatus;
+  slipId: string | null;
+  depositedDate: string | null;
+  clearedDate: string | null;
+  paymentItemId: string | null;
+  returnedDate: string | null;
+  returnReason: string | null;
+  returnText: string | null;
+  chargeItemId: string | null;
+  replacedByCheckId: string | null;
+  replacesCheckId: string | null;
+  lines: { itemId: string; documentNumber: string; amount: string }[];
+}
+
+export interface CurrencyTotal {
+  currency: string;
+  count: number;
+  amount: string;
+}
+
+export interface CheckSchedule {
+  company: string;
+  by: string;
+  rows: (CurrencyTotal & { period: string })[];
+  totals: CurrencyTotal[];
+}
+
+export interface ReturnedChecks {
+  company: string;
+  rows: (CurrencyTotal & { customerId: string; customerNumber: string; customerName: string; reason: string })[];
+  totals: CurrencyTotal[];
+}
+
+export interface CollectionsRow {
+  period: string;
+  region: string | null;
+  collector: string | null;
+  collected: string;
+  monthToDate: string | null;
+  target: string | null;
+  share: string | null;
+}
+
+export interface CollectionsReport {
+  company: string;
+  currency: string;
+  from: string;
+  to: string;
+  by: string[];
+  period: string;
+  rows: CollectionsRow[];
+  totals: CollectionsRow[];
+}
