@@ -329,12 +329,13 @@ export async function rejectMatch(db: Db, company: Company, entryId: bigint, act
   });
 }
 
-/** Counts of bank credits by status, within the actor's companies. */
-export async function reviewCounts(db: Queryable, actor: Actor): Promise<Record<string, number>> {
+/** Counts of bank credits by status, within the actor's companies, or of one company. */
+export async function reviewCounts(db: Queryable, actor: Actor, companyId?: number): Promise<Record<string, number>> {
   const params: unknown[] = [];
   const scope = actor.scope.companyIds === null ? 'true' : `company_id = any($${params.push(actor.scope.companyIds)}::int[])`;
+  const only = companyId === undefined ? 'true' : `company_id = $${params.push(companyId)}`;
   const result = await db.query<{ status: string; count: bigint }>(
-    `select status, count(*)::bigint as count from bank_entry where amount > 0 and ${scope} group by status`,
+    `select status, count(*)::bigint as count from bank_entry where amount > 0 and ${scope} and ${only} group by status`,
     params as never,
   );
   return Object.fromEntries(result.rows.map((row) => [row.status, Number(row.count)]));

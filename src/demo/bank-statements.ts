@@ -182,6 +182,7 @@ export function generateBankStatements(
     groups.set(customer.groupNumber, list);
   }
   const payers = [...byCustomer.keys()];
+  const groupList = [...groups.values()].filter((members) => members.length > 1);
   const used = new Set<string>();
   const knownShare = options.knownAccountShare ?? 0.7;
   const known = new Set(payers.filter(() => random.chance(knownShare)));
@@ -196,19 +197,19 @@ export function generateBankStatements(
   while (lines.length < options.lines && attempts < options.lines * 20) {
     attempts += 1;
     const kind = pickWeighted(random, mix);
-    const payerNumber = random.pick(payers);
-    const payer = customerOf.get(payerNumber)!;
-    let owner = payerNumber;
+    let paying = customerOf.get(random.pick(payers))!;
+    let owner = paying.customerNumber;
     if (kind === 'parent') {
       // The group's first customer pays for another member.
-      const members = payer.groupNumber ? (groups.get(payer.groupNumber) ?? []) : [];
+      if (groupList.length === 0) continue;
+      const members = random.pick(groupList);
       const others = members.filter((member) => member !== members[0] && freeItems(member).length > 0);
       if (members.length < 2 || others.length === 0) continue;
+      paying = customerOf.get(members[0]!)!;
       owner = random.pick(others);
     }
     const open = freeItems(owner);
     if (kind !== 'unknown' && open.length === 0) continue;
-    const paying = kind === 'parent' ? customerOf.get(customerOf.get(owner)!.groupNumber ? groups.get(customerOf.get(owner)!.groupNumber!)![0]! : owner)! : payer;
     const date = addDays(options.bookingDate, -random.int(0, 2));
     const entry: StatementEntry = {
       bookingDate: date,

@@ -474,10 +474,12 @@ export function proposeMatch(entry: EntryToMatch, context: MatchContext): MatchP
   }
   let confidence = best.confidence;
   const reasons = [...best.reasons];
-  // A strong identity pointing elsewhere, outside the customer's group, weakens the proposal.
+  // A learned account or a customer number pointing elsewhere, outside the
+  // customer's group, weakens the proposal. Names do not count here: many
+  // customers share words, and ties between names are caught below.
   const bestGroup = context.customers.get(best.customerId)?.groupNumber ?? null;
   const conflicting = [...candidates.values()].find((candidate) => {
-    if (candidate.customerId === best.customerId || rank[candidate.identity] < rank.name_strong) return false;
+    if (candidate.customerId === best.customerId || rank[candidate.identity] < rank.number) return false;
     const group = context.customers.get(candidate.customerId)?.groupNumber ?? null;
     return bestGroup === null || group !== bestGroup;
   });
@@ -485,8 +487,11 @@ export function proposeMatch(entry: EntryToMatch, context: MatchContext): MatchP
     confidence -= 0.25;
     reasons.push({ code: 'conflict', detail: conflicting.identityDetail });
   }
-  const runnerUp = evaluations[1];
-  if (runnerUp && runnerUp.customerId !== best.customerId && best.confidence - runnerUp.confidence < 0.05) {
+  // A runner-up that pays the same items (a group member paying for another) is no rival.
+  const sameItems = (other: Evaluation) =>
+    other.lines.length === best.lines.length && other.lines.every((line, index) => line.itemId === best.lines[index]!.itemId);
+  const runnerUp = evaluations.find((evaluation) => evaluation.customerId !== best.customerId && !sameItems(evaluation));
+  if (runnerUp && best.confidence - runnerUp.confidence < 0.05) {
     confidence = Math.min(confidence, 0.7);
     reasons.push({ code: 'ambiguous', detail: `${customerLabel(context, runnerUp.customerId)} fits almost as well` });
   }

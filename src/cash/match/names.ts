@@ -31,8 +31,10 @@ function trigrams(words: readonly string[]): Set<string> {
 
 /** Dice coefficient of two names' trigram sets, from 0 (nothing shared) to 1 (same words). */
 export function nameSimilarity(a: string, b: string): number {
-  const left = trigrams(nameWords(a));
-  const right = trigrams(nameWords(b));
+  return diceOf(trigrams(nameWords(a)), trigrams(nameWords(b)));
+}
+
+function diceOf(left: ReadonlySet<string>, right: ReadonlySet<string>): number {
   if (left.size === 0 || right.size === 0) return 0;
   let shared = 0;
   for (const gram of left) if (right.has(gram)) shared += 1;
@@ -56,11 +58,15 @@ export interface NameCandidate {
 export class CustomerNameIndex {
   private readonly byWord = new Map<string, number[]>();
   private readonly customers: NamedCustomer[] = [];
+  /** Trigrams of each customer's name, made once: a run compares each name many times. */
+  private readonly grams: Set<string>[] = [];
 
   constructor(customers: Iterable<NamedCustomer>) {
     for (const customer of customers) {
       const position = this.customers.push(customer) - 1;
-      for (const word of new Set(nameWords(customer.name))) {
+      const words = nameWords(customer.name);
+      this.grams.push(trigrams(words));
+      for (const word of new Set(words)) {
         if (word.length < 2) continue;
         const list = this.byWord.get(word);
         if (list) list.push(position);
@@ -75,7 +81,9 @@ export class CustomerNameIndex {
    * the payer name's rarest words are compared.
    */
   search(name: string, minimum = 0.5, maxCompared = 200): NameCandidate[] {
-    const words = [...new Set(nameWords(name))]
+    const queryWords = nameWords(name);
+    const queryGrams = trigrams(queryWords);
+    const words = [...new Set(queryWords)]
       .map((word) => ({ word, list: this.byWord.get(word) ?? [] }))
       .filter((entry) => entry.list.length > 0)
       .sort((a, b) => a.list.length - b.list.length);
@@ -89,7 +97,7 @@ export class CustomerNameIndex {
     const candidates: NameCandidate[] = [];
     for (const position of compared) {
       const customer = this.customers[position]!;
-      const similarity = nameSimilarity(name, customer.name);
+      const similarity = diceOf(queryGrams, this.grams[position]!);
       if (similarity >= minimum) candidates.push({ customerId: customer.customerId, similarity });
     }
     return candidates.sort((a, b) => b.similarity - a.similarity);

@@ -31,6 +31,7 @@ const errors = {
 };
 
 const accountSchema = z.object({
+  bankAccountId: z.number().int().meta({ description: 'Id that deposit slips name the account by.' }),
   company: z.string(),
   bank: z.string(),
   accountNumber: z.string(),
@@ -114,6 +115,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
       const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
       return {
         accounts: accounts.map((account) => ({
+          bankAccountId: account.bankAccountId,
           company: codes.get(account.companyId) ?? String(account.companyId),
           bank: account.bank,
           accountNumber: account.accountNumber,
@@ -140,7 +142,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
       const company = await companyInScope(db, request.body.company, actor, 'bank_account.add');
       const account = await addBankAccount(db, company, { ...request.body, glCode: request.body.glCode ?? null }, actor);
       return reply.code(201).send({
-        account: { company: company.code, bank: account.bank, accountNumber: account.accountNumber, currency: account.currency, glCode: account.glCode },
+        account: { bankAccountId: account.bankAccountId, company: company.code, bank: account.bank, accountNumber: account.accountNumber, currency: account.currency, glCode: account.glCode },
       });
     },
   );
@@ -240,7 +242,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
       const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
       return {
         total: queue.total,
-        counts: await reviewCounts(db, actor),
+        counts: await reviewCounts(db, actor, company?.companyId),
         entries: queue.entries.map((entry) => ({
           ...entry,
           company: codes.get(entry.companyId) ?? String(entry.companyId),
