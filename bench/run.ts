@@ -22,6 +22,7 @@ import { benchCompanyCode, generateBenchLedger, type BenchColumns } from '../src
 import { agingReport, createColumnarAgingEngine, defaultBucketLimits, type AgingRequest } from '../src/aging/index.js';
 import { addMonths, daysInMonth, isIsoDate, toEpochDay, type IsoDate } from '../src/shared/dates.js';
 import { printApiResults, runApiBench, type ApiBenchResult } from './api.js';
+import { printCashResults, runCashBench, type CashBenchResult } from './cash.js';
 import { runHandAging, totalsOf, type HandGrouping } from './sql.js';
 import { ageTyped, typedTotals } from './typed.js';
 import {
@@ -42,6 +43,8 @@ type Engine = 'pglite' | 'postgres';
 interface BenchArgs {
   /** Seconds of load per API endpoint; 0 skips the API part. */
   apiSeconds: number;
+  /** Bank statement lines for the cash application part; 0 skips it. */
+  cashLines: number;
   items: number;
   customers: number;
   engines: Engine[];
@@ -97,6 +100,7 @@ interface EngineResult {
   columnarLoadMs: number;
   /** The HTTP API under load, when --api-seconds is above 0. */
   api: ApiBenchResult | null;
+  cash: CashBenchResult | null;
   reports: ReportResult[];
   peakRssBytesSoFar: number;
 }
@@ -104,6 +108,7 @@ interface EngineResult {
 const usage = `usage: npm run bench -- [--items N] [--customers N] [--engines pglite,postgres]
                         [--seed N] [--end-date YYYY-MM-DD] [--repeat N] [--pglite-dir DIR]
                         [--api-seconds N (0 skips the HTTP API part)]
+                        [--cash-lines N (bank statement lines to match; 0 skips)]
 PostgreSQL is reached through DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).`;
 
 /** An invalid command-line option, printed without a stack trace. */
@@ -121,6 +126,7 @@ function parseBenchArgs(argv: string[]): BenchArgs {
       repeat: { type: 'string', default: '3' },
       'pglite-dir': { type: 'string' },
       'api-seconds': { type: 'string', default: '10' },
+      'cash-lines': { type: 'string', default: '10000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -154,6 +160,7 @@ function parseBenchArgs(argv: string[]): BenchArgs {
     databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
     pgliteDir: values['pglite-dir'],
     apiSeconds: count(values['api-seconds'], 'api-seconds', 0),
+    cashLines: count(values['cash-lines'], 'cash-lines', 0),
   };
 }
 
@@ -306,6 +313,16 @@ async function runEngine(
             progress: (text) => progress.step(`${engine}: ${text}`),
           })
         : null;
+    // Last, because it posts payments to the ledger the reports above read.
+    const cash =
+      args.cashLines > 0
+        ? await runCashBench(db, {
+            companyCode: benchCompanyCode,
+            lines: args.cashLines,
+            endDate: args.endDate,
+            progress: (text) => progress.step(`${engine}: ${text}`),
+          })
+        : null;
     const importMs = importEnd - importStart;
     return {
       engine,
@@ -317,6 +334,7 @@ async function runEngine(
       analyzeMs,
       columnarLoadMs,
       api,
+      cash,
       reports: results,
       peakRssBytesSoFar: memory.peakBytes,
     };
@@ -483,6 +501,9 @@ async function main(): Promise<void> {
     if (!result.api) continue;
     process.stdout.write(`\nHTTP API on ${result.engine}\n`);
     printApiResults(result.api);
+  }
+  for (const result of engineResults) {
+    if (result.cash) printCashResults(result.engine, result.cash);
   }
   process.stdout.write(
     `Load average (1, 5, 15 min) at start ${formatLoad(loadAverages.start)}, at end ${formatLoad(loadAverages.end)}\n`,

@@ -135,10 +135,14 @@ function scoreOf(identity: Identity, references: References, fit: AmountFit): nu
   if (references !== 'none') {
     const exact = references === 'exact';
     switch (fit) {
+      // A mistyped number whose item has exactly the amount paid is as good
+      // as a learned payer: another item one edit away with the same
+      // amount to the cent would have to exist, and the rival check
+      // below catches that case.
       case 'exact':
-        return exact ? (known ? 0.99 : 0.97) : known ? 0.95 : 0.88;
+        return exact ? (known ? 0.99 : 0.97) : known ? 0.95 : 0.9;
       case 'short':
-        return exact ? (known ? 0.92 : 0.85) : known ? 0.85 : 0.75;
+        return exact ? (known ? 0.93 : 0.9) : known ? 0.85 : 0.75;
       case 'over':
         return exact ? (known ? 0.91 : 0.85) : known ? 0.84 : 0.72;
       case 'partial':
@@ -413,7 +417,11 @@ export function proposeMatch(entry: EntryToMatch, context: MatchContext): MatchP
     });
   }
   if (entry.counterpartyName) {
-    for (const match of context.names.search(entry.counterpartyName, weakName).slice(0, 5)) {
+    // Customers often share a name; every close one is evaluated, and the
+    // amount decides between them.
+    const matches = context.names.search(entry.counterpartyName, weakName);
+    const best = matches[0]?.similarity ?? 0;
+    for (const match of matches.filter((candidate) => candidate.similarity >= best - 0.1).slice(0, 25)) {
       offer({
         customerId: match.customerId,
         identity: match.similarity >= strongName ? 'name_strong' : 'name_weak',

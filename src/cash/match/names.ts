@@ -6,7 +6,7 @@
  */
 
 const legalForms = new Set([
-  'ag', 'as', 'bv', 'co', 'company', 'corp', 'corporation', 'gmbh', 'inc', 'incorporated', 'kg', 'limited',
+  'ag', 'as', 'bv', 'co', 'company', 'corp', 'corporation', 'gesellschaft', 'gmbh', 'inc', 'incorporated', 'kg', 'limited', 'mbh',
   'llc', 'llp', 'ltd', 'nv', 'oy', 'plc', 'pty', 'sa', 'sarl', 'sas', 'spa', 'srl', 'the', 'wll', 'and',
 ]);
 
@@ -75,10 +75,24 @@ export class CustomerNameIndex {
     }
   }
 
+  private readonly sets = new Map<string, Set<number>>();
+
+  /** The customers of a word as a set, made on first use and kept for the run. */
+  private wordSet(word: string): Set<number> {
+    let set = this.sets.get(word);
+    if (!set) {
+      set = new Set(this.byWord.get(word) ?? []);
+      this.sets.set(word, set);
+    }
+    return set;
+  }
+
   /**
    * Customers whose names resemble `name`, best first, at or above
-   * `minimum` similarity. Only the `maxCompared` customers reached through
-   * the payer name's rarest words are compared.
+   * `minimum` similarity. Only customers sharing the rarest word and as
+   * many of the other words as some customer has are compared, or, when no
+   * customer has two of the words, those of the rarest words, up to
+   * `maxCompared`.
    */
   search(name: string, minimum = 0.5, maxCompared = 200): NameCandidate[] {
     const queryWords = nameWords(name);
@@ -88,7 +102,22 @@ export class CustomerNameIndex {
       .filter((entry) => entry.list.length > 0)
       .sort((a, b) => a.list.length - b.list.length);
     const compared = new Set<number>();
-    for (const { list } of words) {
+    // Common words ("steel", "trading") reach thousands of customers, so
+    // the rarest word's customers are narrowed by the other words while
+    // any remain.
+    let shared = words[0]?.list ?? [];
+    for (const { word } of words.slice(1)) {
+      const other = this.wordSet(word);
+      const narrowed = shared.filter((position) => other.has(position));
+      if (narrowed.length === 0) break;
+      shared = narrowed;
+    }
+    for (const position of shared.slice(0, maxCompared)) compared.add(position);
+    // Customers sharing two or more words are enough; a name whose words
+    // meet nowhere together (a typing error in the name) falls back to the
+    // rarest words' customers.
+    const narrowed = words.length > 1 && shared !== words[0]!.list;
+    for (const { list } of narrowed ? [] : words) {
       for (const position of list) {
         if (compared.size >= maxCompared) break;
         compared.add(position);
