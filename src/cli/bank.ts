@@ -86,7 +86,7 @@ export function registerBankImportCommand(importCommand: Command): void {
     try {
       const type = checkType(options.type);
       const mapping = options.mapping ? await loadBankMapping(options.mapping) : undefined;
-      // A mapping says the file is CSV, so detection is skipped.
+      // A mapping marks the file as CSV, so detection is skipped.
       const csvType = mapping && type === undefined ? 'csv' : type;
       if (options.dryRun) {
         const parsed = await parseBankFileAt(file, { type: csvType, mapping });

@@ -77,7 +77,7 @@ export class CustomerNameIndex {
 
   private readonly sets = new Map<string, Set<number>>();
 
-  /** The customers of a word as a set, made on first use and kept for the run. */
+  /** Returns the customers of a word as a set, made on first use and kept for the run. */
   private wordSet(word: string): Set<number> {
     let set = this.sets.get(word);
     if (!set) {
