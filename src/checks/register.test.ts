@@ -13,6 +13,7 @@ import {
   clearCheck,
   depositCheck,
   getCheck,
+  listChecks,
   listProposals,
   maturitySchedule,
   replaceCheck,
@@ -271,6 +272,12 @@ describe('maturities', () => {
     expect(schedule.totals).toEqual([{ currency: 'EUR', exponent: 2, count: 2, amount: 30_00n }]);
     const weeks = await maturitySchedule(db, company.companyId, actor.scope, { grouping: 'week', from: '2026-04-01', to: '2026-05-31' });
     expect(weeks.rows.map((row) => row.period)).toEqual(['2026-04-06', '2026-05-04']);
+
+    // Listing by maturity uses the business day: 2003 matures on Saturday 2 May but counts from 4 May.
+    const listedMay = await listChecks(db, company.companyId, actor.scope, { maturityFrom: '2026-05-03', maturityTo: '2026-05-31' });
+    expect(listedMay.map((check) => check.checkNumber)).toEqual(['2003']);
+    const listedApril = await listChecks(db, company.companyId, actor.scope, { maturityFrom: '2026-04-07', maturityTo: '2026-05-02' });
+    expect(listedApril.map((check) => check.checkNumber)).toEqual(['2002']);
   });
 });
 

@@ -19,6 +19,10 @@ export interface CheckFilter {
   from?: IsoDate;
   /** Received on or before. */
   to?: IsoDate;
+  /** Business-day maturity on or after. */
+  maturityFrom?: IsoDate;
+  /** Business-day maturity on or before. */
+  maturityTo?: IsoDate;
 }
 
 /** Checks of a company in the scope, by received date and id. */
@@ -32,14 +36,18 @@ export async function listChecks(db: Queryable, companyId: number, scope: Scope,
     filter.customerId?.toString() ?? null,
     filter.from ?? null,
     filter.to ?? null,
+    filter.maturityFrom ?? null,
+    filter.maturityTo ?? null,
   ];
   const inScope = scopeCondition(scope, 'c', params);
   const result = await db.query<CheckRow>(
-    `${selectChecks}
-     where k.company_id = $1 and ($2::text is null or k.status = $2)
-       and ($3::bigint is null or k.customer_id = $3) and ($4::date is null or k.received_date >= $4)
-       and ($5::date is null or k.received_date <= $5) and ${inScope}
-     order by k.received_date, k.check_id`,
+    `select * from (${selectChecks}
+       where k.company_id = $1 and ($2::text is null or k.status = $2)
+         and ($3::bigint is null or k.customer_id = $3) and ($4::date is null or k.received_date >= $4)
+         and ($5::date is null or k.received_date <= $5) and ${inScope}) t
+     where ($6::date is null or t.business_maturity_date >= $6)
+       and ($7::date is null or t.business_maturity_date <= $7)
+     order by t.received_date, t.check_id`,
     params,
   );
   return toChecks(db, result.rows);

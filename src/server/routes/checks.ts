@@ -216,6 +216,8 @@ export async function registerCheckRoutes(app: ApiInstance, db: Db): Promise<voi
           customerId: idText.optional(),
           from: isoDateSchema.optional().meta({ description: 'Received on or after.' }),
           to: isoDateSchema.optional().meta({ description: 'Received on or before.' }),
+          maturityFrom: isoDateSchema.optional().meta({ description: 'Business-day maturity on or after.' }),
+          maturityTo: isoDateSchema.optional().meta({ description: 'Business-day maturity on or before.' }),
         }),
         response: { 200: z.object({ company: z.string(), checks: z.array(checkSchema) }), ...clientErrors },
       },
@@ -228,6 +230,8 @@ export async function registerCheckRoutes(app: ApiInstance, db: Db): Promise<voi
         customerId: request.query.customerId === undefined ? undefined : BigInt(request.query.customerId),
         from: request.query.from,
         to: request.query.to,
+        maturityFrom: request.query.maturityFrom,
+        maturityTo: request.query.maturityTo,
       });
       return { company: company.code, checks: checks.map(checkToJson) };
     },
