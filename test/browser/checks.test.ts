@@ -89,6 +89,8 @@ interface CheckJson {
   status: string;
   amount: string;
   chargeItemId: string | null;
+  slipId: string | null;
+  depositedDate: string | null;
 }
 
 async function theCheck(): Promise<CheckJson> {
@@ -147,7 +149,7 @@ describe.skipIf(!haveChromium)('check register in Chromium', { timeout: 120_000 
 
   it('lowers the balance on clearing', async () => {
     await act('Deposit', '2026-06-02', async (form) => {
-      await form.getByLabel('Deposit to account').fill(String(bankAccountId));
+      await form.getByLabel('Deposit to account').selectOption(String(bankAccountId));
     });
     await page.locator(`tr[data-check="${checkNumber}"][data-status="deposited"]`).waitFor();
     expect((await theCheck()).status).toBe('deposited');
@@ -211,5 +213,73 @@ describe.skipIf(!haveChromium)('check register in Chromium', { timeout: 120_000 
     expect(rows[0]!.replace(/\s+/g, ' ')).toContain('125.50 USD');
     expect(await page.locator('figure.chart svg rect').count()).toBe(1);
     await screenshot('checks-schedule');
+  });
+
+  it('deposits two checks on one slip', async () => {
+    // Two checks due by 2026-06-10 are registered through the API, and the page puts them on one slip.
+    const slipChecks = [
+      { checkNumber: 'CHQ-000501', amount: '310.25' },
+      { checkNumber: 'CHQ-000502', amount: '89.90' },
+    ];
+    for (const entry of slipChecks) {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/checks',
+        headers: bearer(accountant.token),
+        payload: {
+          company,
+          customerId,
+          drawer: 'Kestrel Building Supply',
+          drawerBank: 'Western Mutual',
+          checkNumber: entry.checkNumber,
+          currency: 'USD',
+          amount: entry.amount,
+          issueDate: '2026-06-01',
+          maturityDate: '2026-06-08',
+          receivedDate: '2026-06-01',
+        },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+    }
+    await page.goto(`${server.url}/checks?company=${company}&view=to-deposit&date=2026-06-10`);
+    for (const entry of slipChecks) {
+      await page.locator(`tr[data-check="${entry.checkNumber}"]`).waitFor();
+      await page.getByLabel(`Put check ${entry.checkNumber} on the slip`).check();
+    }
+    const form = page.getByRole('form', { name: 'Deposit slip' });
+    // 310.25 + 89.90, added by hand.
+    expect((await form.locator('[data-slip-selection]').innerText()).replace(/\s+/g, ' ')).toContain('2 checks, 400.15 USD');
+    await form.getByLabel('Bank account').selectOption(String(bankAccountId));
+    await form.getByLabel('Slip date').fill('2026-06-10');
+    await form.getByLabel('Slip reference').fill('SLIP-7');
+    await form.getByRole('button', { name: 'Create deposit slip' }).click();
+    await form.getByRole('status').waitFor();
+    for (const entry of slipChecks) await page.locator(`tr[data-check="${entry.checkNumber}"]`).waitFor({ state: 'detached' });
+    await screenshot('checks-slip-created');
+
+    const { checks } = await apiGet<{ checks: CheckJson[] }>(`/checks?company=${company}`);
+    const deposited = slipChecks.map((entry) => checks.find((check) => check.checkNumber === entry.checkNumber)!);
+    for (const check of deposited) {
+      expect(check).toMatchObject({ status: 'deposited', depositedDate: '2026-06-10' });
+    }
+    expect(deposited[0]!.slipId).not.toBeNull();
+    expect(deposited[1]!.slipId).toBe(deposited[0]!.slipId);
+    const { slips } = await apiGet<{ slips: { slipId: string; date: string; total: string; bankAccountId: number; checks: CheckJson[] }[] }>(
+      `/deposit-slips?company=${company}`,
+    );
+    const slip = slips.find((entry) => entry.slipId === deposited[0]!.slipId);
+    expect(slip).toBeDefined();
+    expect(slip!.date).toBe('2026-06-10');
+    expect(slip!.bankAccountId).toBe(bankAccountId);
+    expect(slip!.checks.map((check) => check.checkNumber).sort()).toEqual(slipChecks.map((entry) => entry.checkNumber));
+    expect(cents(slip!.total)).toBe(slipChecks.reduce((sum, entry) => sum + cents(entry.amount), 0n));
+
+    await page.getByRole('tab', { name: 'Deposit slips' }).click();
+    const row = page.locator(`tr[data-slip="${slip!.slipId}"]`);
+    await row.waitFor();
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('CHQ-000501');
+    expect(text).toContain('400.15 USD');
+    await screenshot('checks-slips');
   });
 });

@@ -5,6 +5,7 @@ import { AgingPage } from './pages/Aging.js';
 import { AuditPage } from './pages/Audit.js';
 import { BankPage } from './pages/Bank.js';
 import { CashPage } from './pages/Cash.js';
+import { CashReceiptsPage } from './pages/CashReceipts.js';
 import { ChecksPage } from './pages/Checks.js';
 import { CollectionsPage } from './pages/Collections.js';
 import { CustomerPage } from './pages/Customer.js';
@@ -115,6 +116,7 @@ function SignedIn({
     { href: '/aging', label: 'Aging' },
     { href: '/customers', label: 'Customers' },
     { href: '/cash', label: 'Cash' },
+    { href: '/cash-receipts', label: 'Cash receipts' },
     { href: '/checks', label: 'Checks' },
     { href: '/collections', label: 'Collections' },
     ...(importRoles.has(user.role) ? [{ href: '/imports', label: 'Imports' }] : []),
@@ -154,6 +156,7 @@ function Page({ path, role }: { path: string; role: string }) {
   if (customer) return <CustomerPage customerId={customer[1]!} />;
   if (path === '/imports') return importRoles.has(role) ? <ImportsPage /> : <ImportsNotAllowed role={role} />;
   if (path === '/cash') return <CashPage />;
+  if (path === '/cash-receipts') return <CashReceiptsPage />;
   if (path === '/bank') return <BankPage />;
   if (path === '/checks') return <ChecksPage />;
   if (path === '/collections') return <CollectionsPage />;

@@ -27,3 +27,9 @@ export const cashApplyRoles: ReadonlySet<string> = new Set(['admin', 'finance', 
 
 /** Roles that receive, deposit, clear and return checks: the server's `checks.manage`. */
 export const checkRoles: ReadonlySet<string> = new Set(['admin', 'finance', 'treasury', 'regional_accountant']);
+
+/** Roles that enter cash and transfer receipts: the server's `cash.post`. */
+export const cashPostRoles: ReadonlySet<string> = new Set(['admin', 'finance', 'treasury', 'regional_accountant']);
+
+/** Roles that approve or reject another person's receipt: the server's `cash.approve`. */
+export const cashApproveRoles: ReadonlySet<string> = new Set(['admin', 'finance', 'treasury', 'credit_manager']);

@@ -184,7 +184,7 @@ export interface ListedUser {
 
 export interface BankAccount {
   company: string;
-  bankAccountId?: number | string;
+  bankAccountId: number;
   bank: string;
   accountNumber: string;
   currency: string;
@@ -358,4 +358,49 @@ export interface CollectionsReport {
   period: string;
   rows: CollectionsRow[];
   totals: CollectionsRow[];
+}
+
+export interface DepositSlip {
+  slipId: string;
+  company: string;
+  bankAccountId: number;
+  accountNumber: string;
+  bank: string;
+  date: string;
+  currency: string;
+  total: string;
+  reference: string | null;
+  createdBy: string;
+  checks: Check[];
+  cash: { lineNumber: number; amount: string; currency: string; reference: string | null; cashReceiptId: string | null }[];
+}
+
+export const cashReceiptKinds = ['cash', 'transfer'] as const;
+export const cashReceiptStatuses = ['pending', 'approved', 'rejected'] as const;
+export type CashReceiptStatus = (typeof cashReceiptStatuses)[number];
+
+export interface CashReceipt {
+  id: string;
+  company: string;
+  kind: (typeof cashReceiptKinds)[number];
+  customerId: string;
+  customerNumber: string;
+  customerName: string;
+  region: string | null;
+  currency: string;
+  amount: string;
+  allocated: string;
+  unapplied: string;
+  date: string;
+  collector: string | null;
+  reference: string | null;
+  note: string | null;
+  status: CashReceiptStatus;
+  enteredBy: string;
+  enteredAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionReason: string | null;
+  paymentItemId: string | null;
+  lines: { itemId: string; documentNumber: string; amount: string }[];
 }

@@ -3,11 +3,21 @@ import { ApiError, post, queryString } from '../api.js';
 import { ColumnChart } from '../components/ColumnChart.js';
 import { CustomerPicker } from '../components/CustomerPicker.js';
 import { DateText, ErrorMessage, Field, Loading, Money } from '../components/common.js';
+import { decimalsOf, fromMinor, toMinor } from '../components/decimal.js';
 import { today } from '../format.js';
 import { checkRoles } from '../roles.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
-import { checkStatuses, returnReasons, type BankAccount, type Check, type CheckSchedule, type CheckStatus, type ReturnedChecks } from '../types.js';
+import {
+  checkStatuses,
+  returnReasons,
+  type BankAccount,
+  type Check,
+  type CheckSchedule,
+  type CheckStatus,
+  type DepositSlip,
+  type ReturnedChecks,
+} from '../types.js';
 import { useApi } from '../useApi.js';
 
 const views = [
@@ -15,6 +25,7 @@ const views = [
   { view: 'to-deposit', label: 'To deposit' },
   { view: 'schedule', label: 'Maturity schedule' },
   { view: 'returned', label: 'Returned' },
+  { view: 'slips', label: 'Deposit slips' },
 ] as const;
 type View = (typeof views)[number]['view'];
 
@@ -92,6 +103,7 @@ export function ChecksPage() {
       {view === 'to-deposit' ? <ToDeposit company={company} date={params.date || today()} go={go} mayManage={mayManage} /> : null}
       {view === 'schedule' ? <Schedule company={company} by={params.by || 'week'} go={go} /> : null}
       {view === 'returned' ? <Returned company={company} /> : null}
+      {view === 'slips' ? <Slips company={company} /> : null}
     </section>
   );
 }
@@ -148,7 +160,23 @@ function Register({
   );
 }
 
-function CheckTable({ checks, mayManage, onChanged }: { checks: Check[]; mayManage: boolean; onChanged(): void }) {
+/** The checks ticked for a deposit slip, by check id. */
+interface Selection {
+  selected: ReadonlySet<string>;
+  toggle(checkId: string): void;
+}
+
+function CheckTable({
+  checks,
+  mayManage,
+  onChanged,
+  selection,
+}: {
+  checks: Check[];
+  mayManage: boolean;
+  onChanged(): void;
+  selection?: Selection;
+}) {
   const [open, setOpen] = useState<string | null>(null);
   if (checks.length === 0) return <p className="muted">No checks.</p>;
   return (
@@ -156,6 +184,11 @@ function CheckTable({ checks, mayManage, onChanged }: { checks: Check[]; mayMana
       <table className="checks">
         <thead>
           <tr>
+            {selection ? (
+              <th scope="col">
+                <span className="visually-hidden">On the slip</span>
+              </th>
+            ) : null}
             <th scope="col">Check</th>
             <th scope="col">Customer</th>
             <th scope="col">Drawer</th>
@@ -174,6 +207,7 @@ function CheckTable({ checks, mayManage, onChanged }: { checks: Check[]; mayMana
               key={check.checkId}
               check={check}
               mayManage={mayManage}
+              selection={selection}
               open={open === check.checkId}
               onToggle={() => setOpen(open === check.checkId ? null : check.checkId)}
               onChanged={() => {
@@ -191,12 +225,14 @@ function CheckTable({ checks, mayManage, onChanged }: { checks: Check[]; mayMana
 function CheckRow({
   check,
   mayManage,
+  selection,
   open,
   onToggle,
   onChanged,
 }: {
   check: Check;
   mayManage: boolean;
+  selection?: Selection;
   open: boolean;
   onToggle(): void;
   onChanged(): void;
@@ -205,6 +241,16 @@ function CheckRow({
   return (
     <>
       <tr data-check={check.checkNumber} data-status={check.status}>
+        {selection ? (
+          <td>
+            <input
+              type="checkbox"
+              aria-label={`Put check ${check.checkNumber} on the slip`}
+              checked={selection.selected.has(check.checkId)}
+              onChange={() => selection.toggle(check.checkId)}
+            />
+          </td>
+        ) : null}
         <td>
           {check.checkNumber}
           {check.postDated ? <span className="badge">post-dated</span> : null}
@@ -241,7 +287,7 @@ function CheckRow({
       </tr>
       {open ? (
         <tr className="actions-row">
-          <td colSpan={8}>
+          <td colSpan={selection ? 9 : 8}>
             <CheckActions check={check} actions={actions} onChanged={onChanged} />
           </td>
         </tr>
@@ -259,7 +305,7 @@ function CheckActions({ check, actions, onChanged }: { check: Check; actions: re
   const [note, setNote] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const choices = (accounts.data?.accounts ?? []).filter((account) => account.company === check.company && account.bankAccountId !== undefined);
+  const choices = (accounts.data?.accounts ?? []).filter((account) => account.company === check.company);
 
   const run = async (action: Action) => {
     setBusy(true);
@@ -286,24 +332,7 @@ function CheckActions({ check, actions, onChanged }: { check: Check; actions: re
         </Field>
         {actions.includes('deposit') ? (
           <Field label="Deposit to account" htmlFor={`action-account-${check.checkId}`}>
-            {choices.length > 0 ? (
-              <select id={`action-account-${check.checkId}`} value={accountId} onChange={(event) => setAccountId(event.target.value)}>
-                <option value="">(choose)</option>
-                {choices.map((account) => (
-                  <option key={account.accountNumber} value={String(account.bankAccountId)}>
-                    {account.bank} {account.accountNumber} ({account.currency})
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <input
-                id={`action-account-${check.checkId}`}
-                inputMode="numeric"
-                placeholder="Bank account id"
-                value={accountId}
-                onChange={(event) => setAccountId(event.target.value)}
-              />
-            )}
+            <AccountSelect id={`action-account-${check.checkId}`} accounts={choices} loading={accounts.loading} value={accountId} onChange={setAccountId} />
           </Field>
         ) : null}
         {actions.includes('return') ? (
@@ -446,8 +475,49 @@ function NewCheck({ company, onAdded }: { company: string; onAdded(): void }) {
   );
 }
 
+/** Shows the company's bank accounts as choices, whose values are the ids that deposits name. */
+function AccountSelect({
+  id,
+  accounts,
+  loading,
+  value,
+  onChange,
+}: {
+  id: string;
+  accounts: BankAccount[];
+  loading: boolean;
+  value: string;
+  onChange(value: string): void;
+}) {
+  if (loading) return <span className="muted">Loading accounts…</span>;
+  if (accounts.length === 0) return <span className="muted">This company has no bank account yet.</span>;
+  return (
+    <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+      <option value="">(choose)</option>
+      {accounts.map((account) => (
+        <option key={account.bankAccountId} value={String(account.bankAccountId)}>
+          {account.bank} {account.accountNumber} ({account.currency})
+        </option>
+      ))}
+    </select>
+  );
+}
+
 function ToDeposit({ company, date, go, mayManage }: { company: string; date: string; go(next: { date: string }): void; mayManage: boolean }) {
   const list = useApi<{ date: string; checks: Check[] }>(`/checks/to-deposit${queryString({ company, date })}`);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const checks = list.data?.checks ?? [];
+  // A check that left the list (deposited or cancelled meanwhile) no longer counts as ticked.
+  const ticked = checks.filter((check) => selected.has(check.checkId));
+  const selection: Selection = {
+    selected,
+    toggle(checkId) {
+      const next = new Set(selected);
+      if (next.has(checkId)) next.delete(checkId);
+      else next.add(checkId);
+      setSelected(next);
+    },
+  };
   return (
     <>
       <div className="toolbar">
@@ -458,7 +528,163 @@ function ToDeposit({ company, date, go, mayManage }: { company: string; date: st
       <p className="muted">Checks received or in the safe whose business-day maturity is on or before this day.</p>
       <Loading when={list.loading} />
       <ErrorMessage error={list.error} />
-      {list.data ? <CheckTable checks={list.data.checks} mayManage={mayManage} onChanged={list.reload} /> : null}
+      {list.data ? (
+        <CheckTable checks={checks} mayManage={mayManage} onChanged={list.reload} selection={mayManage && checks.length > 0 ? selection : undefined} />
+      ) : null}
+      {/* The form stays while the list reloads, so the notice of the slip just made remains on screen. */}
+      {mayManage ? (
+        <NewSlip
+          key={date}
+          company={company}
+          date={date}
+          checks={ticked}
+          onCreated={() => {
+            setSelected(new Set());
+            list.reload();
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+/** Totals of checks per currency, added exactly on their decimal text. */
+function totalsOf(checks: Check[]): { currency: string; count: number; amount: string }[] {
+  const byCurrency = new Map<string, Check[]>();
+  for (const check of checks) byCurrency.set(check.currency, [...(byCurrency.get(check.currency) ?? []), check]);
+  return [...byCurrency].map(([currency, group]) => {
+    const decimals = Math.max(...group.map((check) => decimalsOf(check.amount)));
+    const sum = group.reduce((total, check) => total + (toMinor(check.amount, decimals) ?? 0n), 0n);
+    return { currency, count: group.length, amount: fromMinor(sum, decimals) };
+  });
+}
+
+/** Records one deposit slip of the ticked checks, which deposits each of them on the slip's date. */
+function NewSlip({ company, date, checks, onCreated }: { company: string; date: string; checks: Check[]; onCreated(): void }) {
+  const accounts = useApi<{ accounts: BankAccount[] }>('/bank-accounts');
+  const choices = (accounts.data?.accounts ?? []).filter((account) => account.company === company);
+  const [accountId, setAccountId] = useState('');
+  const [slipDate, setSlipDate] = useState(date);
+  const [reference, setReference] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const totals = totalsOf(checks);
+  const account = choices.find((entry) => String(entry.bankAccountId) === accountId);
+  const otherCurrency = account ? checks.filter((check) => check.currency !== account.currency) : [];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setNotice('');
+    try {
+      const { slip } = await post<{ slip: DepositSlip }>('/deposit-slips', {
+        company,
+        bankAccountId: Number(accountId),
+        date: slipDate,
+        checkIds: checks.map((check) => check.checkId),
+        ...(reference.trim() ? { reference: reference.trim() } : {}),
+      });
+      setNotice(`Deposit slip ${slip.slipId} of ${slip.checks.length} checks, ${slip.total} ${slip.currency}, recorded on ${slip.date}.`);
+      setReference('');
+      onCreated();
+    } catch (caught) {
+      setError(asApiError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="panel deposit-slip" aria-label="Deposit slip" onSubmit={(event) => void submit(event)}>
+      <h2>Deposit slip</h2>
+      <p data-slip-selection>
+        {checks.length === 0
+          ? 'Tick the checks to put on one slip.'
+          : totals.map((total) => (
+              <span key={total.currency}>
+                {total.count} {total.count === 1 ? 'check' : 'checks'}, <Money amount={total.amount} currency={total.currency} />{' '}
+              </span>
+            ))}
+      </p>
+      <div className="toolbar">
+        <Field label="Bank account" htmlFor="slip-account">
+          <AccountSelect id="slip-account" accounts={choices} loading={accounts.loading} value={accountId} onChange={setAccountId} />
+        </Field>
+        <Field label="Slip date" htmlFor="slip-date">
+          <input id="slip-date" type="date" required value={slipDate} onChange={(event) => setSlipDate(event.target.value)} />
+        </Field>
+        <Field label="Slip reference" htmlFor="slip-reference">
+          <input id="slip-reference" value={reference} onChange={(event) => setReference(event.target.value)} />
+        </Field>
+        <button type="submit" disabled={busy || checks.length === 0 || account === undefined || slipDate === '' || otherCurrency.length > 0}>
+          Create deposit slip
+        </button>
+      </div>
+      {otherCurrency.length > 0 ? (
+        <p className="error" role="alert">
+          The account is in {account!.currency}; checks {otherCurrency.map((check) => check.checkNumber).join(', ')} are not.
+        </p>
+      ) : null}
+      <ErrorMessage error={accounts.error} />
+      <ErrorMessage error={error} />
+      {notice ? (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+function Slips({ company }: { company: string }) {
+  const list = useApi<{ company: string; slips: DepositSlip[] }>(`/deposit-slips${queryString({ company })}`);
+  return (
+    <>
+      <Loading when={list.loading} />
+      <ErrorMessage error={list.error} />
+      {list.data ? (
+        list.data.slips.length === 0 ? (
+          <p className="muted">No deposit slips.</p>
+        ) : (
+          <table className="compact slips">
+            <thead>
+              <tr>
+                <th scope="col">Slip</th>
+                <th scope="col">Date</th>
+                <th scope="col">Account</th>
+                <th scope="col">Reference</th>
+                <th scope="col">Checks</th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.slips.map((slip) => (
+                <tr key={slip.slipId} data-slip={slip.slipId}>
+                  <td>{slip.slipId}</td>
+                  <td>
+                    <DateText value={slip.date} />
+                  </td>
+                  <td>
+                    {slip.bank} {slip.accountNumber}
+                  </td>
+                  <td>{slip.reference ?? ''}</td>
+                  <td>
+                    {slip.checks.map((check) => check.checkNumber).join(', ')}
+                    {slip.cash.length > 0 ? <span className="muted"> and {slip.cash.length} cash lines</span> : null}
+                  </td>
+                  <td className="num">
+                    <Money amount={slip.total} currency={slip.currency} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : null}
     </>
   );
 }
