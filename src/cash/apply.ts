@@ -10,6 +10,7 @@ import type { Company } from '../ledger/types.js';
 import { proposeMatch, type EntryToMatch, type MatchContext, type MatchProposal } from './match/engine.js';
 import { loadMatchContext } from './match/context.js';
 import { postReceipts, type ReceiptInput } from './posting.js';
+import { InputError } from '../shared/errors.js';
 
 export interface CashApplicationResult {
   company: string;
@@ -203,6 +204,104 @@ export async function learnPayerAccounts(
   );
 }
 
+interface Decision {
+  entry: EntryToMatch;
+  proposal: MatchProposal;
+  outcome: 'posted' | 'unapplied' | 'review' | 'suspense';
+  /** The payment items to post, for outcomes posted and unapplied. */
+  receipts: ReceiptInput[];
+  learn: boolean;
+}
+
+/**
+ * Writes a run's decisions in the caller's transaction and returns those
+ * written. Entries another run has decided meanwhile are locked out and
+ * left alone. With `oneByOne`, each credit is posted under a savepoint, so
+ * one that no longer fits the ledger goes to review instead of failing the
+ * run.
+ */
+async function writeDecisions(
+  tx: Queryable,
+  company: Company,
+  actor: Actor,
+  decisions: readonly Decision[],
+  threshold: number,
+  oneByOne: boolean,
+): Promise<Decision[]> {
+  const stillNew = await tx.query<{ entry_id: bigint }>(
+    `select entry_id from bank_entry where company_id = $1 and entry_id = any($2::bigint[]) and status = 'new'
+     order by entry_id for update`,
+    [company.companyId, decisions.map((decision) => decision.entry.entryId.toString())],
+  );
+  const open = new Set(stillNew.rows.map((row) => row.entry_id));
+  const current = decisions.filter((decision) => open.has(decision.entry.entryId)).map((decision) => ({ ...decision }));
+  const paymentItemOf = new Map<bigint, bigint>();
+  const posting = current.filter((decision) => decision.receipts.length > 0);
+  if (!oneByOne) {
+    const posted = await postReceipts(tx, company, posting.flatMap((decision) => decision.receipts));
+    const itemIdOf = new Map(posted.map((receipt) => [receipt.erpKey, receipt.paymentItemId]));
+    for (const decision of posting) paymentItemOf.set(decision.entry.entryId, itemIdOf.get(decision.receipts[0]!.erpKey)!);
+  } else {
+    for (const decision of posting) {
+      await tx.query('savepoint cash_receipt');
+      try {
+        const posted = await postReceipts(tx, company, decision.receipts);
+        paymentItemOf.set(decision.entry.entryId, posted[0]!.paymentItemId);
+        await tx.query('release savepoint cash_receipt');
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        await tx.query('rollback to savepoint cash_receipt');
+        decision.outcome = 'review';
+        decision.receipts = [];
+        decision.learn = false;
+        decision.proposal = {
+          ...decision.proposal,
+          reasons: [...decision.proposal.reasons, { code: 'posting_failed', detail: error.message }],
+        };
+      }
+    }
+  }
+  const posted = (decision: Decision) => decision.outcome === 'posted' || decision.outcome === 'unapplied';
+  await insertProposals(
+    tx,
+    company.companyId,
+    current.map((decision) => ({ proposal: decision.proposal, status: posted(decision) ? 'posted' : 'proposed', auto: posted(decision) })),
+    actor,
+  );
+  await recordOutcomes(
+    tx,
+    company.companyId,
+    current.map((decision) => ({
+      entryId: decision.entry.entryId,
+      status: decision.outcome,
+      paymentItemId: paymentItemOf.get(decision.entry.entryId) ?? null,
+    })),
+  );
+  await learnPayerAccounts(
+    tx,
+    company.companyId,
+    current
+      .filter((decision) => decision.learn)
+      .map((decision) => ({ account: decision.entry.counterpartyAccount!, customerId: decision.proposal.customerId!, entryId: decision.entry.entryId })),
+  );
+  const count = (outcome: Decision['outcome']) => current.filter((decision) => decision.outcome === outcome).length;
+  await recordAudit(tx, {
+    actor,
+    action: 'cash.apply',
+    entity: 'bank_entry',
+    companyId: company.companyId,
+    after: {
+      entries: current.length,
+      autoPosted: count('posted'),
+      unapplied: count('unapplied'),
+      review: count('review'),
+      suspense: count('suspense'),
+      threshold,
+    },
+  });
+  return current;
+}
+
 /**
  * Matches the company's new incoming credits (or the listed ones) and
  * posts every proposal at or above the company's threshold. Proposals
@@ -233,70 +332,48 @@ export async function applyCash(
   const customerNumbers = new Map([...context.customers.values()].map((customer) => [customer.customerId, customer.customerNumber]));
   const threshold = context.settings.autoPostThreshold;
 
-  const decided: { proposal: MatchProposal; status: 'proposed' | 'posted'; auto: boolean }[] = [];
-  const receipts: ReceiptInput[] = [];
-  const mainReceiptOf = new Map<bigint, string>();
-  const outcomes: { entryId: bigint; status: string; paymentItemId: bigint | null }[] = [];
-  const learned: { account: string; customerId: bigint; entryId: bigint }[] = [];
-  entries.forEach((entry, index) => {
+  const decisions: Decision[] = entries.map((entry, index) => {
     const proposal = proposeMatch(entry, context);
-    result.proposals.push(proposal);
-    if (proposal.customerId === null) {
-      decided.push({ proposal, status: 'proposed', auto: false });
-      outcomes.push({ entryId: entry.entryId, status: 'suspense', paymentItemId: null });
-      result.suspense += 1;
-    } else if (proposal.confidence >= threshold) {
-      decided.push({ proposal, status: 'posted', auto: true });
-      const entryReceipts = receiptsOf(entry, proposal, customerNumbers, company.currency);
-      receipts.push(...entryReceipts);
-      mainReceiptOf.set(entry.entryId, entryReceipts[0]!.erpKey);
-      reduceOpenAmounts(context, proposal);
-      const status = proposal.lines.length > 0 ? 'posted' : 'unapplied';
-      outcomes.push({ entryId: entry.entryId, status, paymentItemId: null });
-      if (status === 'posted') result.autoPosted += 1;
-      else result.unapplied += 1;
-      for (const line of proposal.lines) {
-        result.postedAmounts[proposal.paymentCurrency] = (result.postedAmounts[proposal.paymentCurrency] ?? 0n) + line.amount;
-      }
-      // Only document numbers with the exact amount teach an account: a
-      // match found through the account itself would only confirm itself.
-      const byReference = proposal.reasons.some((reason) => reason.code === 'reference') && proposal.reasons.some((reason) => reason.code === 'amount_exact');
-      if (byReference && entry.counterpartyAccount) {
-        learned.push({ account: entry.counterpartyAccount, customerId: proposal.customerId, entryId: entry.entryId });
-      }
-    } else {
-      decided.push({ proposal, status: 'proposed', auto: false });
-      outcomes.push({ entryId: entry.entryId, status: 'review', paymentItemId: null });
-      result.review += 1;
-    }
     if (options.progress && (index % 1000 === 999 || index === entries.length - 1)) options.progress(index + 1, entries.length);
+    if (proposal.customerId === null) return { entry, proposal, outcome: 'suspense', receipts: [], learn: false };
+    if (proposal.confidence < threshold) return { entry, proposal, outcome: 'review', receipts: [], learn: false };
+    // Later lines of the run see what this one paid.
+    reduceOpenAmounts(context, proposal);
+    // Only document numbers with the exact amount teach an account: a
+    // match found through the account itself would only confirm itself.
+    const byReference =
+      proposal.reasons.some((reason) => reason.code === 'reference') && proposal.reasons.some((reason) => reason.code === 'amount_exact');
+    return {
+      entry,
+      proposal,
+      outcome: proposal.lines.length > 0 ? 'posted' : 'unapplied',
+      receipts: receiptsOf(entry, proposal, customerNumbers, company.currency),
+      learn: byReference && entry.counterpartyAccount !== null,
+    };
   });
 
-  await db.transaction(async (tx) => {
-    await insertProposals(tx, company.companyId, decided, actor);
-    const posted = await postReceipts(tx, company, receipts);
-    const itemIdOf = new Map(posted.map((receipt) => [receipt.erpKey, receipt.paymentItemId]));
-    for (const outcome of outcomes) {
-      const key = mainReceiptOf.get(outcome.entryId);
-      if (key !== undefined) outcome.paymentItemId = itemIdOf.get(key) ?? null;
+  let written: Decision[];
+  try {
+    written = await db.transaction((tx) => writeDecisions(tx, company, actor, decisions, threshold, false));
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    // One credit's posting failed (an item changed since the context was
+    // read): post each on its own, and queue those that fail for review.
+    written = await db.transaction((tx) => writeDecisions(tx, company, actor, decisions, threshold, true));
+  }
+  for (const decision of written) {
+    result.proposals.push(decision.proposal);
+    if (decision.outcome === 'posted') result.autoPosted += 1;
+    else if (decision.outcome === 'unapplied') result.unapplied += 1;
+    else if (decision.outcome === 'review') result.review += 1;
+    else result.suspense += 1;
+    if (decision.outcome !== 'posted') continue;
+    for (const line of decision.proposal.lines) {
+      const currency = decision.proposal.paymentCurrency;
+      result.postedAmounts[currency] = (result.postedAmounts[currency] ?? 0n) + line.amount;
     }
-    await recordOutcomes(tx, company.companyId, outcomes);
-    await learnPayerAccounts(tx, company.companyId, learned);
-    await recordAudit(tx, {
-      actor,
-      action: 'cash.apply',
-      entity: 'bank_entry',
-      companyId: company.companyId,
-      after: {
-        entries: result.entries,
-        autoPosted: result.autoPosted,
-        unapplied: result.unapplied,
-        review: result.review,
-        suspense: result.suspense,
-        threshold,
-      },
-    });
-  });
+  }
+  result.entries = written.length;
   return result;
 }
 

@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/audit.js';
 import type { Db, Queryable } from '../db/types.js';
 import type { Company } from '../ledger/types.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
-import { learnPayerAccounts } from './apply.js';
+import { learnPayerAccounts, receiptsOf } from './apply.js';
 import { postReceipts, type ReceiptAllocation } from './posting.js';
 
 export const reviewStatuses = ['review', 'suspense', 'unapplied', 'posted', 'ignored'] as const;
@@ -83,7 +83,7 @@ export async function listReview(db: Queryable, actor: Actor, filter: ReviewFilt
      join bank_account a on a.company_id = s.company_id and a.bank_account_id = s.bank_account_id
      left join cash_match m on m.company_id = e.company_id and m.entry_id = e.entry_id
      left join customer c on c.company_id = m.company_id and c.customer_id = m.customer_id
-     where e.status = $1 and ($2::int is null or e.company_id = $2) and ${companyScope} and ${regionScope}
+     where e.status = $1 and e.amount > 0 and ($2::int is null or e.company_id = $2) and ${companyScope} and ${regionScope}
      order by m.confidence desc nulls last, e.booking_date, e.entry_id
      limit $${params.length - 1} offset $${params.length}`,
     params as never,
@@ -223,9 +223,11 @@ export async function confirmMatch(db: Db, company: Company, entryId: bigint, ac
       );
       lines = keepsProposal ? stored.rows.map((row) => ({ itemId: row.item_id, amount: row.amount })) : [];
     }
+    const ownerOf = new Map<bigint, bigint>();
+    const numbers = new Map<bigint, string>([[customerId, customer.number]]);
     if (lines.length > 0) {
-      const owners = await tx.query<{ item_id: bigint; customer_id: bigint; group_number: string | null }>(
-        `select i.item_id, i.customer_id, c.group_number from open_item i
+      const owners = await tx.query<{ item_id: bigint; customer_id: bigint; customer_number: string; group_number: string | null }>(
+        `select i.item_id, i.customer_id, c.customer_number, c.group_number from open_item i
          join customer c on c.company_id = i.company_id and c.customer_id = i.customer_id
          where i.company_id = $1 and i.item_id = any($2::bigint[])`,
         [company.companyId, lines.map((line) => line.itemId.toString())],
@@ -239,21 +241,37 @@ export async function confirmMatch(db: Db, company: Company, entryId: bigint, ac
         if (owner.customer_id !== customerId && (group === null || owner.group_number !== group)) {
           throw new InputError(`item ${owner.item_id} belongs to another customer outside the payer's group`, 'invalid_allocation', 'lines');
         }
+        ownerOf.set(owner.item_id, owner.customer_id);
+        numbers.set(owner.customer_id, owner.customer_number);
       }
     }
-    const posted = await postReceipts(tx, company, [
+    // A payer settling a group member's items posts that share on the
+    // member, as the automatic path does, so each customer's balance is right.
+    const receipts = receiptsOf(
       {
-        customerId,
-        erpKey: `BANK:${entryId}`,
-        documentNumber: `BANK-${entryId}`,
-        date: entry.booking_date,
-        currency,
-        amount,
-        ...(keepsProposal && entry.fx_rate ? { fxRate: entry.fx_rate } : {}),
-        reference: input.note ?? null,
-        allocations: lines,
+        entryId,
+        bookingDate: entry.booking_date,
+        currency: entry.currency.trim(),
+        amount: entry.amount,
+        reference: null,
+        remittance: input.note ?? null,
+        counterpartyName: null,
+        counterpartyAccount: null,
       },
-    ]);
+      {
+        entryId,
+        customerId,
+        confidence: 1,
+        reasons: [],
+        lines: lines.map((line) => ({ itemId: line.itemId, customerId: ownerOf.get(line.itemId) ?? customerId, amount: line.amount })),
+        paymentCurrency: currency,
+        paymentAmount: amount,
+        fxRate: keepsProposal ? entry.fx_rate : null,
+      },
+      numbers,
+      company.currency,
+    );
+    const posted = await postReceipts(tx, company, receipts);
     const status = lines.length > 0 ? 'posted' : 'unapplied';
     const before = { status: entry.status, customerId: entry.customer_id };
     await tx.query(
@@ -329,13 +347,23 @@ export async function rejectMatch(db: Db, company: Company, entryId: bigint, act
   });
 }
 
-/** Counts of bank credits by status, within the actor's companies, or of one company. */
+/**
+ * Counts bank credits by status, as listReview would list them for the
+ * actor: within the actor's companies and, for a user limited to regions,
+ * only credits proposed for customers of those regions.
+ */
 export async function reviewCounts(db: Queryable, actor: Actor, companyId?: number): Promise<Record<string, number>> {
   const params: unknown[] = [];
-  const scope = actor.scope.companyIds === null ? 'true' : `company_id = any($${params.push(actor.scope.companyIds)}::int[])`;
-  const only = companyId === undefined ? 'true' : `company_id = $${params.push(companyId)}`;
+  const companyScope = actor.scope.companyIds === null ? 'true' : `e.company_id = any($${params.push(actor.scope.companyIds)}::int[])`;
+  const regionScope = actor.scope.regions === null ? 'true' : `c.region = any($${params.push(actor.scope.regions)}::text[])`;
+  const only = companyId === undefined ? 'true' : `e.company_id = $${params.push(companyId)}`;
   const result = await db.query<{ status: string; count: bigint }>(
-    `select status, count(*)::bigint as count from bank_entry where amount > 0 and ${scope} and ${only} group by status`,
+    `select e.status, count(*)::bigint as count
+     from bank_entry e
+     left join cash_match m on m.company_id = e.company_id and m.entry_id = e.entry_id
+     left join customer c on c.company_id = m.company_id and c.customer_id = m.customer_id
+     where e.amount > 0 and ${companyScope} and ${regionScope} and ${only}
+     group by e.status`,
     params as never,
   );
   return Object.fromEntries(result.rows.map((row) => [row.status, Number(row.count)]));

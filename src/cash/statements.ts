@@ -149,11 +149,14 @@ export async function storeBankFile(
         statements.push({ account: account.accountNumber, companyId: account.companyId, statementRef: statement.statementId, statementId: null, entries: entries.length, credits });
         continue;
       }
+      // Another import of the same statement may commit between the check
+      // above and this insert; it then wins and this one skips it.
       const inserted = await tx.query<{ statement_id: bigint }>(
         `insert into bank_statement (company_id, statement_id, bank_account_id, statement_key, statement_ref,
            file_type, source_file, file_sha256, source_line, opening_balance, closing_balance,
            opening_date, closing_date, entry_count, imported_by)
          values ($1, nextval('bank_statement_id_seq'), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         on conflict (company_id, bank_account_id, statement_key) do nothing
          returning statement_id`,
         [
           account.companyId, account.bankAccountId, key, statement.statementId, parsed.type, parsed.file,
@@ -161,6 +164,10 @@ export async function storeBankFile(
           entries.length, actor.email,
         ],
       );
+      if (inserted.rows.length === 0) {
+        statements.push({ account: account.accountNumber, companyId: account.companyId, statementRef: statement.statementId, statementId: null, entries: entries.length, credits });
+        continue;
+      }
       const statementId = inserted.rows[0]!.statement_id;
       if (entries.length > 0) {
         const column = <T>(pick: (entry: PreparedEntry) => T) => entries.map(pick);

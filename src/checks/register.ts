@@ -402,7 +402,13 @@ async function insertCheck(tx: Queryable, company: Company, input: CheckInput, a
       input.receivedDate,
       input.certified ?? false,
     ],
-  );
+  ).catch((error: unknown) => {
+    // A registration of the same number committed since the check above.
+    if (String(error).includes('customer_check_number_key')) {
+      throw new InputError(`check number ${checkNumber} of ${drawerBank} is already registered`, 'duplicate_check', 'checkNumber');
+    }
+    throw error;
+  });
   const checkId = inserted.rows[0]!.check_id;
   if (lines.length > 0) {
     await tx.query(
@@ -478,8 +484,11 @@ export async function clearCheck(db: Db, checkId: bigint, input: TransitionInput
     const allocations = [];
     let left = check.amount;
     for (const line of check.lines) {
-      const open = await itemOpenAmount(tx, check.companyId, line.itemId, input.date);
-      const amount = [line.amount, open, left].reduce((low, value) => (value < low ? value : low));
+      // Open on the clearing day and also after every later allocation:
+      // the ledger rejects a payment that takes an item past zero on any day.
+      const openOnDay = await itemOpenAmount(tx, check.companyId, line.itemId, input.date);
+      const openLater = await itemOpenAmount(tx, check.companyId, line.itemId, '9999-12-31');
+      const amount = [line.amount, openOnDay, openLater, left].reduce((low, value) => (value < low ? value : low));
       if (amount <= 0n) continue;
       allocations.push({ itemId: line.itemId, amount });
       left -= amount;

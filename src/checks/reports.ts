@@ -261,7 +261,12 @@ export async function checkExposure(
          where f.from_currency = k.currency and f.to_currency = co.currency and f.rate_date <= $2::date
          order by f.rate_date desc limit 1
        ) r on true
-       where k.company_id = $1 and k.status = any($3::text[]) and k.received_date <= $2::date
+       -- The check's state on the as-of day, from its dated history, so a
+       -- later clearing or return leaves an earlier day's exposure alone.
+       where k.company_id = $1 and k.received_date <= $2::date
+         and coalesce((select e.to_status from check_event e
+                       where e.company_id = k.company_id and e.check_id = k.check_id and e.event_date <= $2::date
+                       order by e.event_date desc, e.event_id desc limit 1), 'received') = any($3::text[])
        group by k.customer_id
      )
      select c.customer_id, c.customer_number, c.name, coalesce(b.open_balance, 0)::bigint as open_balance,

@@ -120,6 +120,19 @@ export async function addDepositSlip(db: Db, company: Company, input: DepositSli
       throw new InputError(`the slip total ${input.total} differs from the sum of its lines ${sum}`, 'total_mismatch', 'total');
     }
 
+    const receiptIds = cash.map((line) => line.cashReceiptId).filter((id): id is bigint => id !== null && id !== undefined);
+    if (receiptIds.length > 0) {
+      const known = await tx.query<{ receipt_id: bigint }>(
+        'select receipt_id from cash_receipt where company_id = $1 and receipt_id = any($2::bigint[])',
+        [company.companyId, receiptIds.map(String)],
+      );
+      const found = new Set(known.rows.map((row) => row.receipt_id));
+      const missing = receiptIds.find((id) => !found.has(id));
+      if (missing !== undefined) {
+        throw new NotFoundError(`cash receipt ${missing} not found in ${company.code}`, 'cashReceiptId');
+      }
+    }
+
     const inserted = await tx.query<{ slip_id: bigint }>(
       `insert into deposit_slip (company_id, slip_id, bank_account_id, slip_date, currency, total, reference, created_by)
        values ($1, nextval('deposit_slip_id_seq'), $2, $3, $4, $5, $6, $7) returning slip_id`,

@@ -230,9 +230,57 @@ export async function insertAllocations(
     }
     return prepareAllocation(allocation, credit, debit);
   });
-  if (options.bulk) await copyAllocations(db, companyId, prepared, importId);
-  else await writeAllocations(db, companyId, prepared, importId);
+  if (options.bulk) {
+    await copyAllocations(db, companyId, prepared, importId);
+  } else {
+    await writeAllocations(db, companyId, prepared, importId);
+    await checkPeaksAfterWrite(db, companyId, prepared);
+  }
   return { inserted: prepared.length, skipped: allocations.length - prepared.length };
+}
+
+/**
+ * Rejects a batch that takes an item past zero on some day, which the
+ * all-dates totals above cannot see: an allocation dated before a later
+ * reversal counts twice until the reversal date. Only items that have a
+ * reversal are read, so batches on a ledger without reversals cost one
+ * indexed lookup. A bulk load skips this: it writes into an empty ledger,
+ * where no reversal exists yet.
+ */
+async function checkPeaksAfterWrite(db: Queryable, companyId: number, prepared: readonly PreparedAllocation[]): Promise<void> {
+  if (prepared.length === 0) return;
+  const itemIds = [...new Set(prepared.flatMap((row) => [row.debitItemId.toString(), row.creditItemId.toString()]))];
+  const result = await db.query<{ erp_key: string; allocation_date: string }>(
+    `with touched as (
+       select distinct i.item_id, i.amount, i.erp_key from open_item i
+       where i.company_id = $1 and i.item_id = any($2::bigint[])
+         and exists (select 1 from allocation r
+                     where r.company_id = $1 and r.amount < 0
+                       and (r.debit_item_id = i.item_id or r.credit_item_id = i.item_id))),
+     per_day as (
+       select t.item_id, a.allocation_date,
+              sum(case when t.amount > 0 then a.amount else a.credit_amount end) as total
+       from touched t
+       join allocation a on a.company_id = $1
+         and (case when t.amount > 0 then a.debit_item_id else a.credit_item_id end) = t.item_id
+       group by t.item_id, a.allocation_date),
+     running as (
+       select item_id, allocation_date,
+              sum(total) over (partition by item_id order by allocation_date) as cumulative
+       from per_day)
+     select t.erp_key, r.allocation_date from running r join touched t using (item_id)
+     where r.cumulative > abs(t.amount)
+     order by r.allocation_date limit 1`,
+    [companyId, itemIds],
+  );
+  const row = result.rows[0];
+  if (row) {
+    throw new InputError(
+      `allocations would take item ${row.erp_key} past zero on ${row.allocation_date}, before a later reversal reopens it`,
+      'overallocation',
+      'amount',
+    );
+  }
 }
 
 const allocationColumns = [

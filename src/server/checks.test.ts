@@ -145,11 +145,11 @@ describe('check routes', () => {
       bankAccountId: accountId,
       date: '2026-01-13',
       checkIds: [check.checkId],
-      cash: [{ amount: '5.50', currency: 'USD', reference: 'till 1', cashReceiptId: '77' }],
+      cash: [{ amount: '5.50', currency: 'USD', reference: 'till 1' }],
       total: '15.50',
     });
     expect(slip.status).toBe(201);
-    expect(slip.body.slip.cash).toEqual([{ lineNumber: 1, amount: '5.50', currency: 'USD', reference: 'till 1', cashReceiptId: '77' }]);
+    expect(slip.body.slip.cash).toEqual([{ lineNumber: 1, amount: '5.50', currency: 'USD', reference: 'till 1', cashReceiptId: null }]);
     expect(slip.body.slip.checks[0].status).toBe('deposited');
     const listed = await call('GET', '/deposit-slips?company=SCK', admin);
     expect(listed.body.slips.map((entry: { slipId: string }) => entry.slipId)).toContain(slip.body.slip.slipId);

@@ -5,10 +5,9 @@
  */
 import type { Queryable } from '../../db/types.js';
 import { copyOutputLines, parseCopyField } from '../../db/copy.js';
-import { openItemsAsOfSql } from '../../ledger/balances.js';
 import { loadCurrencyExponents } from '../../ledger/currencies.js';
 import type { Company } from '../../ledger/types.js';
-import type { IsoDate } from '../../shared/dates.js';
+import { isIsoDate, type IsoDate } from '../../shared/dates.js';
 import { inverseRate, type MatchContext, type MatchCustomer, type MatchItem, type MatchSettings } from './engine.js';
 import { CustomerNameIndex } from './names.js';
 import { documentCore } from './reference.js';
@@ -28,12 +27,27 @@ export async function loadMatchSettings(db: Queryable, companyId: number): Promi
   };
 }
 
+/**
+ * Open debit items, each with the smaller of its open amount as of `asOf`
+ * and its open amount counting allocations of every date. A payment posted
+ * now must fit both: the ledger rejects an allocation that takes an item
+ * past zero on any day, including days after `asOf`.
+ */
 async function loadOpenItems(db: Queryable, companyId: number, asOf: IsoDate): Promise<MatchItem[]> {
+  if (!isIsoDate(asOf)) throw new RangeError(`invalid date "${asOf}"`);
   // COPY is several times faster than a query for hundreds of thousands of rows on the embedded engine.
   const text = await db.copyOut(
-    `select o.item_id, o.customer_id, o.document_number, o.currency, o.open_amount, o.due_date, o.posting_date
-     from (${openItemsAsOfSql(String(companyId), `'${asOf}'::date`)}) o
-     where o.amount > 0 and o.open_amount > 0`,
+    `select i.item_id, i.customer_id, i.document_number, i.currency,
+            least(i.amount - coalesce(d.allocated_as_of, 0), i.amount - coalesce(d.allocated, 0)) as open_amount,
+            i.due_date, i.posting_date
+     from open_item i
+     left join (
+       select debit_item_id, sum(amount)::bigint as allocated,
+              (sum(amount) filter (where allocation_date <= '${asOf}'::date))::bigint as allocated_as_of
+       from allocation where company_id = ${companyId} group by debit_item_id
+     ) d on d.debit_item_id = i.item_id
+     where i.company_id = ${companyId} and i.amount > 0 and i.posting_date <= '${asOf}'::date
+       and least(i.amount - coalesce(d.allocated_as_of, 0), i.amount - coalesce(d.allocated, 0)) > 0`,
   );
   return copyOutputLines(text).map((line) => {
     const [itemId, customerId, documentNumber, currency, open, dueDate, postingDate] = line.split('\t');

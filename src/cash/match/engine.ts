@@ -94,7 +94,8 @@ export interface MatchReason {
     | 'conflict'
     | 'ambiguous'
     | 'unapplied'
-    | 'no_customer';
+    | 'no_customer'
+    | 'posting_failed';
   detail: string;
 }
 

@@ -236,7 +236,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
     },
     async (request) => {
       const actor = actorOf(request);
-      const company = request.query.company ? await getCompany(db, request.query.company) : undefined;
+      const company = request.query.company ? await companyInScope(db, request.query.company, actor, 'read') : undefined;
       const queue = await listReview(db, actor, { status: request.query.status, company, limit: request.query.limit, offset: request.query.offset });
       const exponents = await loadCurrencyExponents(db);
       const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
@@ -367,7 +367,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
       },
     },
     async (request) => {
-      const company = await getCompany(db, request.query.company);
+      const company = await companyInScope(db, request.query.company, actorOf(request), 'read');
       return { company: company.code, ...(await loadMatchSettings(db, company.companyId)) };
     },
   );

@@ -28,7 +28,9 @@ import {
 import type { Db, Queryable } from '../../db/types.js';
 import { currencyExponent } from '../../ledger/currencies.js';
 import type { Company } from '../../ledger/types.js';
-import { InputError } from '../../shared/errors.js';
+import { InputError, NotFoundError } from '../../shared/errors.js';
+import { ForbiddenError } from '../../auth/errors.js';
+import { inScope } from '../../auth/scope.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../../shared/money.js';
 import { companyForRequest, today } from './customers.js';
 import { errorResponseSchema, isoDateSchema, type ApiInstance } from '../validation.js';
@@ -203,6 +205,29 @@ async function companyOf(db: Db, actor: Actor, code: string | undefined): Promis
   return companyForRequest(db, actor, code);
 }
 
+/**
+ * Returns a customer id named in a query after checking it lies inside the
+ * actor's scope: naming a customer outside it is a 403, as on the
+ * customer routes, not an empty list.
+ */
+async function customerInScope(db: Db, actor: Actor, company: Company, customerId: string | undefined): Promise<bigint | undefined> {
+  if (customerId === undefined) return undefined;
+  const found = await db.query<{ region: string | null }>('select region from customer where company_id = $1 and customer_id = $2', [
+    company.companyId,
+    customerId,
+  ]);
+  if (!found.rows[0]) throw new NotFoundError(`customer ${customerId} not found in ${company.code}`, 'customerId');
+  if (!inScope(actor.scope, company.companyId, found.rows[0].region)) {
+    throw new ForbiddenError(`customer ${customerId} is outside your scope`, {
+      action: 'read',
+      entity: 'customer',
+      entityId: customerId,
+      companyId: company.companyId,
+    });
+  }
+  return BigInt(customerId);
+}
+
 export async function registerCheckRoutes(app: ApiInstance, db: Db): Promise<void> {
   app.get(
     '/checks',
@@ -227,7 +252,7 @@ export async function registerCheckRoutes(app: ApiInstance, db: Db): Promise<voi
       const company = await companyOf(db, actor, request.query.company);
       const checks = await listChecks(db, company.companyId, actor.scope, {
         status: request.query.status,
-        customerId: request.query.customerId === undefined ? undefined : BigInt(request.query.customerId),
+        customerId: await customerInScope(db, actor, company, request.query.customerId),
         from: request.query.from,
         to: request.query.to,
         maturityFrom: request.query.maturityFrom,
@@ -369,7 +394,7 @@ export async function registerCheckRoutes(app: ApiInstance, db: Db): Promise<voi
       const report = await returnedChecks(db, company.companyId, actor.scope, {
         from: request.query.from,
         to: request.query.to,
-        customerId: request.query.customerId === undefined ? undefined : BigInt(request.query.customerId),
+        customerId: await customerInScope(db, actor, company, request.query.customerId),
         reason: request.query.reason,
       });
       return {
@@ -424,7 +449,7 @@ export async function registerCheckRoutes(app: ApiInstance, db: Db): Promise<voi
         company,
         actor.scope,
         asOf,
-        request.query.customerId === undefined ? undefined : BigInt(request.query.customerId),
+        await customerInScope(db, actor, company, request.query.customerId),
       );
       const money = (amount: bigint) => formatMinor(amount, company.currencyExponent);
       return {
