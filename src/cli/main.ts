@@ -9,6 +9,7 @@ import { registerUserCommands } from './user.js';
 import { registerCashCommands } from './cash.js';
 import { registerCheckCommands } from './checks.js';
 import { registerBankCommands } from './bank.js';
+import { registerStatementCommand } from './statement.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCashCommands(program);
   registerCheckCommands(program);
   registerBankCommands(program);
+  registerStatementCommand(program);
   return program;
 }
 

@@ -22,6 +22,7 @@ import { registerUserRoutes } from './routes/users.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerExportRoutes } from './routes/exports.js';
 import { registerMappingRoutes } from './routes/mappings.js';
+import { registerStatementRoutes } from './routes/statements.js';
 import { packageRoot, registerWebApp, webAppBuilt } from './web.js';
 import type { Clock } from '../auth/index.js';
 import { createColumnarAgingEngine, setAgingEngine } from '../aging/index.js';
@@ -117,6 +118,7 @@ export async function registerApi(
       await registerBankRoutes(typed, db);
       await registerExportRoutes(typed, apiPrefix);
       await registerMappingRoutes(typed, join(packageRoot, 'examples', 'mappings'));
+      await registerStatementRoutes(typed, db);
     },
     { prefix: apiPrefix },
   );

@@ -1,0 +1,28 @@
+export {
+  checkStatementPeriod,
+  customerStatement,
+  lineTypeLabel,
+  statementFileName,
+  statementToJson,
+  statementWorkbook,
+  type CustomerStatement,
+  type StatementAging,
+  type StatementAgingJson,
+  type StatementCustomer,
+  type StatementJson,
+  type StatementLine,
+  type StatementLineJson,
+  type StatementLineType,
+  type StatementRequest,
+  type StatementSection,
+  type StatementSectionJson,
+  type StatementTotals,
+} from './statement.js';
+export {
+  statementPdfBuffer,
+  writeStatementPdf,
+  writeStatementPdfFile,
+  writeStatementPdfs,
+  type StatementJob,
+  type StatementJobOutcome,
+} from './statement-pdf.js';
