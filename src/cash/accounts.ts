@@ -68,9 +68,9 @@ export async function addBankAccount(db: Db, company: Company, input: BankAccoun
     throw new InputError(`unknown currency "${input.currency}": use an ISO 4217 code`, 'invalid_currency', 'currency');
   }
   return db.transaction(async (tx) => {
-    const existing = await findBankAccount(tx, accountNumber);
+    const existing = (await listAccountsByNumber(tx, accountNumber)).find((account) => account.currency === currency);
     if (existing) {
-      throw new InputError(`bank account ${accountNumber} is already registered`, 'duplicate_account', 'accountNumber');
+      throw new InputError(`bank account ${accountNumber} in ${currency} is already registered`, 'duplicate_account', 'accountNumber');
     }
     const inserted = await tx.query<{ bank_account_id: number }>(
       `insert into bank_account (company_id, bank_account_id, bank, account_number, currency, gl_code)
@@ -90,13 +90,29 @@ export async function addBankAccount(db: Db, company: Company, input: BankAccoun
   });
 }
 
-/** Finds an account by number in any company; a number belongs to one company only. */
-export async function findBankAccount(db: Queryable, accountNumber: string): Promise<BankAccount | null> {
-  const result = await db.query<AccountRow>(`${selectAccount} where a.account_number = $1`, [
+async function listAccountsByNumber(db: Queryable, accountNumber: string): Promise<BankAccount[]> {
+  const result = await db.query<AccountRow>(`${selectAccount} where a.account_number = $1 order by a.currency`, [
     normaliseAccountNumber(accountNumber),
   ]);
-  const row = result.rows[0];
-  return row ? toAccount(row) : null;
+  return result.rows.map(toAccount);
+}
+
+/**
+ * Finds an account by number in any company, and by currency when the
+ * number holds several. A number with one currency is returned whatever
+ * `currency` says, so the caller can report the mismatch; a number with
+ * several and no currency given is ambiguous and raises an error.
+ */
+export async function findBankAccount(db: Queryable, accountNumber: string, currency?: string | null): Promise<BankAccount | null> {
+  const accounts = await listAccountsByNumber(db, accountNumber);
+  if (accounts.length <= 1) return accounts[0] ?? null;
+  const match = accounts.find((account) => account.currency === currency);
+  if (match) return match;
+  throw new InputError(
+    `bank account ${normaliseAccountNumber(accountNumber)} is registered in ${accounts.map((account) => account.currency).join(', ')}: name the currency`,
+    'ambiguous_account',
+    'currency',
+  );
 }
 
 export async function getBankAccountById(db: Queryable, companyId: number, bankAccountId: number): Promise<BankAccount | null> {
@@ -108,8 +124,8 @@ export async function getBankAccountById(db: Queryable, companyId: number, bankA
   return row ? toAccount(row) : null;
 }
 
-export async function getBankAccount(db: Queryable, accountNumber: string): Promise<BankAccount> {
-  const account = await findBankAccount(db, accountNumber);
+export async function getBankAccount(db: Queryable, accountNumber: string, currency?: string | null): Promise<BankAccount> {
+  const account = await findBankAccount(db, accountNumber, currency);
   if (!account) {
     throw new NotFoundError(
       `bank account ${normaliseAccountNumber(accountNumber)} is not registered: add it with "ardesk bank account add"`,

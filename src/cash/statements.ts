@@ -66,7 +66,7 @@ function statementKey(account: BankAccount, statement: ParsedStatement, entries:
 }
 
 async function resolveAccount(db: Queryable, parsed: ParsedBankFile, statement: ParsedStatement, actor: Actor): Promise<BankAccount> {
-  const account = await findBankAccount(db, statement.account);
+  const account = await findBankAccount(db, statement.account, statement.currency);
   if (!account) {
     throw new FileRowError(
       parsed.file,

@@ -12,6 +12,7 @@ import type { Db } from '../db/types.js';
 import { getCompany } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
 import { InputError } from '../shared/errors.js';
+import { documentLines } from '../ledger/document-lines.js';
 import { formatMinor, parseDecimal } from '../shared/money.js';
 import { addDbOptions, reportCliError, withDb } from './context.js';
 import { checkOutputOptions, outputFormats, writeOutput } from './output.js';
@@ -36,7 +37,7 @@ function printWarnings(parsed: ParsedBankFile): void {
 
 function describeApplication(result: CashApplicationResult): string {
   return (
-    `${result.company}: ${result.entries} credits matched, ${result.autoPosted} posted to items, ` +
+    `${result.company}: of ${result.entries} new credits, ${result.autoPosted} posted to items, ` +
     `${result.unapplied} posted as unapplied cash, ${result.review} to review, ${result.suspense} in suspense`
   );
 }
@@ -109,7 +110,7 @@ export function registerBankImportCommand(importCommand: Command): void {
       const skipped = result.stored.statements.length - stored.length;
       const entries = stored.reduce((sum, statement) => sum + statement.entries, 0);
       process.stdout.write(
-        `imported ${file}: ${stored.length} statements with ${entries} entries stored, ${skipped} already stored before, in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+        `imported ${file}: ${stored.length} statements with ${entries} entries stored, ${skipped} skipped as stored already (same account, dates, balances and entries), in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
       );
       for (const applied of result.applied) process.stdout.write(`  ${describeApplication(applied)}\n`);
     } catch (error) {
@@ -238,6 +239,7 @@ export function registerBankCommands(program: Command): void {
                   { key: 'amount', header: 'Amount', type: 'money' },
                   { key: 'currency', header: 'Currency', type: 'text' },
                   { key: 'counterpartyName', header: 'Payer', type: 'text' },
+                  { key: 'remittance', header: 'Remittance', type: 'text' },
                   { key: 'customer', header: 'Proposed customer', type: 'text' },
                   { key: 'confidence', header: 'Confidence', type: 'decimal' },
                   { key: 'items', header: 'Items', type: 'text' },
@@ -249,6 +251,7 @@ export function registerBankCommands(program: Command): void {
                   { amount: entry.amount, exponent },
                   entry.currency,
                   entry.counterpartyName,
+                  [entry.reference, entry.remittance].filter(Boolean).join(' ').slice(0, 50) || null,
                   entry.customerNumber === null ? null : `${entry.customerNumber} ${entry.customerName ?? ''}`,
                   entry.confidence === null ? null : entry.confidence.toFixed(3),
                   entry.lines.map((line) => `${line.documentNumber}=${formatMinor(line.amount, exponent)}`).join(' '),
@@ -294,17 +297,26 @@ export function registerBankCommands(program: Command): void {
         }
         let lines: { itemId: bigint; amount: bigint }[] | undefined;
         if (options.line !== undefined) {
-          const wanted = parseLines(options.line, company.currencyExponent);
-          const items = await db.query<{ item_id: bigint; document_number: string }>(
-            `select item_id, document_number from open_item where company_id = $1 and kind in ('invoice', 'debit_note') and document_number = any($2::text[])`,
-            [company.companyId, wanted.map((line) => line.document)],
+          // Items are looked up among the payer's group, as a parent may pay for a member.
+          const payer =
+            customerId ??
+            (await db.query<{ customer_id: bigint | null }>('select customer_id from cash_match where company_id = $1 and entry_id = $2', [company.companyId, entry])).rows[0]
+              ?.customer_id ??
+            null;
+          if (payer === null) throw new InputError(`bank entry ${entry} has no proposed customer: name one with --customer`, 'missing_option', 'customer');
+          const group = await db.query<{ customer_id: bigint }>(
+            `select g.customer_id from customer c join customer g on g.company_id = c.company_id
+               and (g.customer_id = c.customer_id or (c.group_number is not null and g.group_number = c.group_number))
+             where c.company_id = $1 and c.customer_id = $2`,
+            [company.companyId, payer],
           );
-          const idOf = new Map(items.rows.map((row) => [row.document_number, row.item_id]));
-          lines = wanted.map((line) => {
-            const itemId = idOf.get(line.document);
-            if (itemId === undefined) throw new InputError(`item ${line.document} not found in ${company.code}`, 'not_found', 'line');
-            return { itemId, amount: line.amount };
-          });
+          lines = await documentLines(
+            db,
+            company.companyId,
+            group.rows.map((row) => row.customer_id),
+            parseLines(options.line, company.currencyExponent).map((line) => ({ document: line.document, amount: line.amount })),
+            '--line',
+          );
         }
         return confirmMatch(db, company, BigInt(entry), cliActor(), { customerId, lines, note: options.note });
       });

@@ -23,6 +23,7 @@ import {
 } from '../cash/receipts.js';
 import type { Queryable } from '../db/types.js';
 import { currencyExponent, getCompany, listCompanies, type Company } from '../ledger/index.js';
+import { documentLines } from '../ledger/document-lines.js';
 import { InputError } from '../shared/errors.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../shared/money.js';
 import { collectionsToJson, receiptToJson } from '../server/routes/cash-receipts.js';
@@ -74,8 +75,8 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /**
- * Resolves `--pay ITEM=AMOUNT` options: ITEM is the source key or the
- * document number of one of the customer's items.
+ * Resolves `--pay ITEM=AMOUNT` options: ITEM is the source key of one item
+ * or a document number, whose open instalments share the amount.
  */
 async function payLines(
   db: Queryable,
@@ -84,26 +85,17 @@ async function payLines(
   pays: readonly string[],
   exponent: number,
 ): Promise<CashReceiptLineInput[]> {
-  const lines: CashReceiptLineInput[] = [];
-  for (const pay of pays) {
+  const customer = await db.query<{ customer_id: bigint }>(
+    'select customer_id from customer where company_id = $1 and customer_number = $2',
+    [company.companyId, customerNumber],
+  );
+  if (!customer.rows[0]) throw new InputError(`customer ${customerNumber} not found in ${company.code}`, 'not_found', 'customer');
+  const requests = pays.map((pay) => {
     const match = /^(.+)=([^=]+)$/.exec(pay);
     if (!match) throw new InputError(`invalid --pay "${pay}": use ITEM=AMOUNT, such as INV-17=250.00`, 'invalid_line', 'pay');
-    const [, item, amount] = match;
-    const found = await db.query<{ item_id: bigint }>(
-      `select i.item_id from open_item i join customer c using (company_id, customer_id)
-       where i.company_id = $1 and c.customer_number = $2 and (i.erp_key = $3 or i.document_number = $3)
-       order by i.erp_key = $3 desc, i.instalment`,
-      [company.companyId, customerNumber, item!.trim()],
-    );
-    if (found.rows.length === 0) {
-      throw new InputError(`invalid --pay "${pay}": customer ${customerNumber} has no item ${item}`, 'invalid_item', 'pay');
-    }
-    if (found.rows.length > 1) {
-      throw new InputError(`invalid --pay "${pay}": ${item} names several items; use the source key`, 'ambiguous_item', 'pay');
-    }
-    lines.push({ itemId: found.rows[0]!.item_id, amount: amountOption(amount!, exponent, '--pay') });
-  }
-  return lines;
+    return { document: match[1]!, amount: amountOption(match[2]!, exponent, '--pay') };
+  });
+  return documentLines(db, company.companyId, [customer.rows[0].customer_id], requests, '--pay');
 }
 
 interface ReceiptAddOptions {

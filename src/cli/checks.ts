@@ -32,6 +32,7 @@ import { currencyExponent } from '../ledger/currencies.js';
 import { getCompany } from '../ledger/index.js';
 import type { Company } from '../ledger/types.js';
 import { isIsoDate } from '../shared/dates.js';
+import { documentLines } from '../ledger/document-lines.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../shared/money.js';
 import { addDbOptions, withDb } from './context.js';
@@ -75,21 +76,18 @@ async function customerId(db: Queryable, company: Company, number: string): Prom
   return row.customer_id;
 }
 
-/** Reads `--item DOCUMENT=AMOUNT` options into the customer's item ids. */
+/**
+ * Reads `--item DOCUMENT=AMOUNT` options into the customer's item ids; an
+ * invoice on instalments shares the amount over its open instalments.
+ */
 async function itemLines(db: Queryable, company: Company, customer: bigint, items: readonly string[], currency: string) {
-  const lines = [];
+  const requests = [];
   for (const text of items) {
     const match = /^(.+)=([^=]+)$/.exec(text);
     if (!match) throw new InputError(`invalid --item "${text}": use DOCUMENT=AMOUNT`, 'invalid_item', 'item');
-    const found = await db.query<{ item_id: bigint }>(
-      `select item_id from open_item where company_id = $1 and customer_id = $2 and document_number = $3
-         and amount > 0 order by item_id`,
-      [company.companyId, customer, match[1]!],
-    );
-    if (found.rows.length === 0) throw new NotFoundError(`no debit item ${match[1]} of the customer in ${company.code}`, 'item');
-    lines.push({ itemId: found.rows[0]!.item_id, amount: await amount(db, match[2]!, currency, 'item') });
+    requests.push({ document: match[1]!, amount: await amount(db, match[2]!, currency, 'item') });
   }
-  return lines;
+  return documentLines(db, company.companyId, [customer], requests, '--item');
 }
 
 const checkColumns: OutputColumn[] = [

@@ -181,3 +181,37 @@ describe.skipIf(!sampleDir)('real statement files through the API', () => {
     expect(files).toBeGreaterThan(20);
   });
 });
+
+describe.skipIf(!sampleDir)('a multi-currency export through the API', () => {
+  it('stores one statement per currency of one account', async () => {
+    for (const currency of ['USD', 'EUR', 'AUD']) {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/v1/bank-accounts',
+        headers: treasury,
+        payload: { company: 'BNK', bank: 'PayPal', accountNumber: 'PAYPAL', currency },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+    }
+    const again = await app.inject({
+      method: 'POST',
+      url: '/api/v1/bank-accounts',
+      headers: treasury,
+      payload: { company: 'BNK', bank: 'PayPal', accountNumber: 'PAYPAL', currency: 'EUR' },
+    });
+    expect(again.statusCode).toBe(400);
+    const mapping = await readFile(join(import.meta.dirname, '../../examples/bank-mappings/paypal.json'), 'utf8');
+    const content = await readFile(join(sampleDir!, 'bank-csv-exports', 'paypal__activity_en.csv'));
+    const body = multipartBody({ mapping, match: 'false' }, [{ name: 'file', fileName: 'paypal.csv', content }]);
+    const response = await app.inject({ method: 'POST', url: '/api/v1/bank-statements', payload: body.payload, headers: { ...body.headers, ...treasury } });
+    expect(response.statusCode, response.body).toBe(200);
+    const stored = response.json().statements as { account: string; stored: boolean }[];
+    expect(stored).toHaveLength(3);
+    expect(stored.every((statement) => statement.stored)).toBe(true);
+    const currencies = await db.query<{ currency: string }>(
+      `select distinct a.currency from bank_statement s join bank_account a using (company_id, bank_account_id)
+       where a.account_number = 'PAYPAL' order by a.currency`,
+    );
+    expect(currencies.rows.map((row) => row.currency)).toEqual(['AUD', 'EUR', 'USD']);
+  });
+});

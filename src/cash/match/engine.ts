@@ -14,7 +14,7 @@
  * - how much: the amount against the items' open amounts, exactly, short
  *   within a tolerance, over, or as a subset of the customer's items.
  */
-import { convertAmount, formatRatio, rateToFraction } from '../../shared/money.js';
+import { convertAmount, formatMinor, formatRatio, rateToFraction } from '../../shared/money.js';
 import type { IsoDate } from '../../shared/dates.js';
 import type { CustomerNameIndex } from './names.js';
 import { minGlobalCoreLength, oneEditVariants, referenceCores } from './reference.js';
@@ -215,6 +215,10 @@ function convertedAmount(entry: EntryToMatch, currency: string, context: MatchCo
   return { amount: convertAmount(entry.amount, rate, from, to), rate };
 }
 
+function moneyText(amount: bigint, currency: string, context: MatchContext): string {
+  return `${formatMinor(amount, context.exponents.get(currency) ?? 2)} ${currency}`;
+}
+
 function withinShare(difference: bigint, base: bigint, share: number): boolean {
   if (difference < 0n) difference = -difference;
   // Share as a fraction of 1,000,000 keeps the comparison in integers.
@@ -299,15 +303,15 @@ function evaluate(
       fit = 'exact';
       paymentAmount = fx ? total : converted.amount;
       lines = payInOrder(sameCurrency, total);
-      reasons.push({ code: 'amount_exact', detail: `amount equals the open amount of ${sameCurrency.length} item(s)` });
+      reasons.push({ code: 'amount_exact', detail: sameCurrency.length === 1 ? 'amount equals the open amount of the item' : `amount equals the open amount of the ${sameCurrency.length} items` });
     } else if (converted.amount < total && withinShare(total - converted.amount, total, settings.shortPayTolerance)) {
       fit = 'short';
       lines = payInOrder(sameCurrency, converted.amount);
-      reasons.push({ code: 'short_payment', detail: `short by ${total - converted.amount} minor units; the rest stays open as a deduction` });
+      reasons.push({ code: 'short_payment', detail: `short by ${moneyText(total - converted.amount, currency, context)}; the rest stays open as a deduction` });
     } else if (converted.amount > total) {
       fit = 'over';
       lines = payInOrder(sameCurrency, total);
-      reasons.push({ code: 'overpayment', detail: `${converted.amount - total} minor units more than the items; the rest stays as unapplied cash` });
+      reasons.push({ code: 'overpayment', detail: `${moneyText(converted.amount - total, currency, context)} more than the items; the rest stays as unapplied cash` });
     } else {
       const subset = findSubsetSum(sameCurrency.map((item) => item.open), converted.amount);
       if (subset.kind === 'found') {

@@ -11,7 +11,9 @@ create table bank_account (
   gl_code text,
   created_at timestamptz not null default now(),
   primary key (company_id, bank_account_id),
-  unique (company_id, account_number)
+  -- One number may hold several currencies (multi-currency accounts,
+  -- payment providers), each its own ledger account with its own balance.
+  unique (company_id, account_number, currency)
 );
 
 create sequence bank_account_id_seq;
