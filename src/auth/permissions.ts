@@ -14,6 +14,7 @@ export const permissions = [
   'cash.approve',
   'checks.manage',
   'collections.target',
+  'collections.work',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -39,6 +40,8 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   // Check register: receiving, depositing, clearing and returning checks.
   'checks.manage': ['admin', 'finance', 'treasury', 'regional_accountant'],
   'collections.target': ['admin', 'finance', 'credit_manager'],
+  // Logging activities, recording promises to pay and working disputes.
+  'collections.work': ['admin', 'finance', 'credit_manager', 'collector', 'credit_analyst', 'sales'],
 };
 
 export function isPermission(value: unknown): value is Permission {

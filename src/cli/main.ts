@@ -10,6 +10,7 @@ import { registerCashCommands } from './cash.js';
 import { registerCheckCommands } from './checks.js';
 import { registerBankCommands } from './bank.js';
 import { registerStatementCommand } from './statement.js';
+import { registerCollectionWorkCommands } from './collections-work.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCheckCommands(program);
   registerBankCommands(program);
   registerStatementCommand(program);
+  registerCollectionWorkCommands(program);
   return program;
 }
 

@@ -23,6 +23,7 @@ import { registerAuditRoutes } from './routes/audit.js';
 import { registerExportRoutes } from './routes/exports.js';
 import { registerMappingRoutes } from './routes/mappings.js';
 import { registerStatementRoutes } from './routes/statements.js';
+import { registerCollectionRoutes } from './routes/collections.js';
 import { packageRoot, registerWebApp, webAppBuilt } from './web.js';
 import type { Clock } from '../auth/index.js';
 import { createColumnarAgingEngine, setAgingEngine } from '../aging/index.js';
@@ -119,6 +120,7 @@ export async function registerApi(
       await registerExportRoutes(typed, apiPrefix);
       await registerMappingRoutes(typed, join(packageRoot, 'examples', 'mappings'));
       await registerStatementRoutes(typed, db);
+      await registerCollectionRoutes(typed, db);
     },
     { prefix: apiPrefix },
   );

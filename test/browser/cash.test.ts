@@ -179,6 +179,9 @@ describe.skipIf(!haveChromium)('cash application in Chromium', { timeout: 120_00
     await page.getByRole('heading', { name: 'Cash application' }).waitFor();
     const queue = await apiGet<QueueJson>(`/cash-application/queue?company=${company}&status=review`);
     const credit = queue.entries.find((entry) => entry.amount === '700.00')!;
+    // The counts arrive with the queue, after the heading; wait for the row first.
+    await page.locator(`tr[data-entry="${credit.entryId}"]`).waitFor();
+    await page.locator('button[data-tab="review"] .count', { hasText: String(queue.counts.review) }).waitFor();
     expect(await page.locator('button[data-tab="review"] .count').innerText()).toBe(String(queue.counts.review));
     await page.locator(`tr[data-entry="${credit.entryId}"] button`).first().click();
     const detail = page.locator(`[data-detail="${credit.entryId}"]`);
