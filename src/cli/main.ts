@@ -9,6 +9,7 @@ import { registerUserCommands } from './user.js';
 import { registerCashCommands } from './cash.js';
 import { registerCheckCommands } from './checks.js';
 import { registerBankCommands } from './bank.js';
+import { registerJobCommands } from './jobs.js';
 import { registerStatementCommand } from './statement.js';
 import { registerCollectionWorkCommands } from './collections-work.js';
 import { reportCliError } from './context.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCashCommands(program);
   registerCheckCommands(program);
   registerBankCommands(program);
+  registerJobCommands(program);
   registerStatementCommand(program);
   registerCollectionWorkCommands(program);
   return program;
