@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, testEngine, type TestDb } from '../../test/helpers/db.js';
+import { runCliInProcess } from '../../test/helpers/cli.js';
 import { listAudit } from '../audit/index.js';
 import { authenticateToken, findUser, verifyPassword } from '../auth/index.js';
 import { dbOptionsFromEnv, openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
-import { main } from './main.js';
 
 let db: TestDb | undefined;
 let dir: string;
@@ -28,32 +28,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI in this process and returns what it printed. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-    stdout.push(`${parts.join(' ')}\n`);
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  process.exitCode = 0;
-  try {
-    await main(['node', 'ardesk', ...args, '--data-dir', dir]);
-  } finally {
-    log.mockRestore();
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+/** Runs the CLI in this process on the test file's data folder. */
+function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(dir, args);
 }
 
 async function withCliDb<T>(work: (opened: Db) => Promise<T>): Promise<T> {

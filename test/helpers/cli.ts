@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
+import { main } from '../../src/cli/main.js';
 import { startCli } from '../server/child.js';
 import { openTestDb, testEngine, type TestDb } from './db.js';
 
@@ -64,4 +65,37 @@ export function useCliHarness(name: string, seed: (database: Db) => Promise<unkn
       return { code, stdout: cli.stdout(), stderr: cli.stderr() };
     },
   };
+}
+
+/**
+ * Runs `ardesk ARGS --data-dir DIR` in this process and returns what it
+ * wrote to standard output and standard error, and its exit code. Faster
+ * than a child process, for test files that manage their own database.
+ */
+export async function runCliInProcess(dataDir: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    stdout.push(`${parts.join(' ')}\n`);
+  });
+  // Tables and JSON are written to standard output directly.
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  process.exitCode = 0;
+  try {
+    await main(['node', 'ardesk', ...args, '--data-dir', dataDir]);
+  } finally {
+    log.mockRestore();
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
