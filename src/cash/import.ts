@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Actor } from '../auth/types.js';
 import type { Db } from '../db/types.js';
-import { getCompanyById } from './company.js';
+import { getCompanyById } from '../ledger/companies.js';
 import { parseBankFile, type BankCsvMapping } from '../bank/parse/index.js';
 import { bankCsvMappingSchema } from '../bank/parse/csv.js';
 import type { BankFileType, ParsedBankFile } from '../bank/statement.js';

@@ -10,7 +10,7 @@ import { inScope, scopeCondition } from '../auth/scope.js';
 import type { Actor } from '../auth/types.js';
 import type { Db, Queryable, SqlParam } from '../db/types.js';
 import { currencyExponent, findFxRate } from '../ledger/currencies.js';
-import { listCompanies } from '../ledger/companies.js';
+import { getCompanyById } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
 import { isIsoDate, type IsoDate } from '../shared/dates.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
@@ -476,7 +476,7 @@ export async function approveCashReceipt(db: Db, receiptId: bigint, actor: Actor
   try {
     return await db.transaction(async (tx) => {
       const receipt = await receiptToDecide(tx, receiptId, actor, 'cash_receipt.approve');
-      const company = (await listCompanies(tx)).find((entry) => entry.companyId === receipt.companyId)!;
+      const company = await getCompanyById(tx, receipt.companyId);
       const lines = receipt.lines.map((line) => ({ itemId: line.itemId, amount: line.amount }));
       await checkLines(tx, receipt.companyId, receipt.customerId, receipt.currency, receipt.amount, lines);
       const [posted] = await postReceipts(tx, company, [

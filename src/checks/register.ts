@@ -11,7 +11,7 @@ import type { Actor, Scope } from '../auth/types.js';
 import { postReceipts, reverseReceipt } from '../cash/posting.js';
 import type { Db, Queryable } from '../db/types.js';
 import { itemOpenAmount } from '../ledger/balances.js';
-import { listCompanies } from '../ledger/companies.js';
+import { getCompanyById } from '../ledger/companies.js';
 import { insertItems } from '../ledger/items.js';
 import type { Company } from '../ledger/types.js';
 import { addDays, isIsoDate, type IsoDate } from '../shared/dates.js';
@@ -177,12 +177,6 @@ export async function getCheck(db: Queryable, checkId: bigint, scope: Scope): Pr
       note: row.note,
     })),
   };
-}
-
-export async function companyById(db: Queryable, companyId: number): Promise<Company> {
-  const company = (await listCompanies(db)).find((entry) => entry.companyId === companyId);
-  if (!company) throw new NotFoundError(`company ${companyId} not found`, 'company');
-  return company;
 }
 
 /** Raises ForbiddenError unless the check's customer lies in the actor's scope. */
@@ -480,7 +474,7 @@ export async function cancelCheck(db: Db, checkId: bigint, input: TransitionInpu
  */
 export async function clearCheck(db: Db, checkId: bigint, input: TransitionInput, actor: Actor): Promise<Check> {
   return transition(db, checkId, 'cleared', input, actor, async (tx, check) => {
-    const company = await companyById(tx, check.companyId);
+    const company = await getCompanyById(tx, check.companyId);
     const allocations = [];
     let left = check.amount;
     for (const line of check.lines) {
@@ -532,7 +526,7 @@ export async function returnCheck(db: Db, checkId: bigint, input: ReturnInput, a
   }
   const proposals: CheckProposal[] = [];
   const check = await transition(db, checkId, 'returned', input, actor, async (tx, check) => {
-    const company = await companyById(tx, check.companyId);
+    const company = await getCompanyById(tx, check.companyId);
     const reasonText = `check ${check.checkNumber} returned: ${input.reason}${input.text ? ` (${input.text})` : ''}`;
     if (check.paymentItemId !== null) {
       await reverseReceipt(tx, company, check.paymentItemId, input.date, reasonText);
@@ -638,7 +632,7 @@ export interface ReplaceInput extends TransitionInput {
 export async function replaceCheck(db: Db, checkId: bigint, input: ReplaceInput, actor: Actor): Promise<{ old: Check; replacement: Check }> {
   let newId = 0n;
   const old = await transition(db, checkId, 'replaced', input, actor, async (tx, check) => {
-    const company = await companyById(tx, check.companyId);
+    const company = await getCompanyById(tx, check.companyId);
     newId = await insertCheck(
       tx,
       company,

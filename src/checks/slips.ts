@@ -8,10 +8,11 @@ import { ForbiddenError } from '../auth/errors.js';
 import type { Actor, Scope } from '../auth/types.js';
 import { getBankAccountById } from '../cash/accounts.js';
 import type { Db, Queryable } from '../db/types.js';
+import { getCompanyById } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
 import type { IsoDate } from '../shared/dates.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
-import { checkDate, checkTransition, checkWriteScope, companyById, loadCheck, recordTransition } from './register.js';
+import { checkDate, checkTransition, checkWriteScope, loadCheck, recordTransition } from './register.js';
 import type { Check } from './types.js';
 
 export interface CashLineInput {
@@ -177,7 +178,7 @@ export async function depositCheck(
 ): Promise<Check> {
   const check = await loadCheck(db, checkId);
   checkWriteScope(actor, check, 'checks.deposited');
-  const company = await companyById(db, check.companyId);
+  const company = await getCompanyById(db, check.companyId);
   await addDepositSlip(db, company, { ...input, checkIds: [checkId] }, actor);
   return loadCheck(db, checkId);
 }

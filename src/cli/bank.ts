@@ -9,7 +9,7 @@ import { confirmMatch, listReview, rejectMatch, reviewStatuses, type ReviewStatu
 import { loadMatchSettings } from '../cash/match/context.js';
 import { recordAudit } from '../audit/audit.js';
 import type { Db } from '../db/types.js';
-import { getCompany } from '../ledger/companies.js';
+import { companyCodes, getCompany } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
 import { InputError } from '../shared/errors.js';
 import { documentLines } from '../ledger/document-lines.js';
@@ -170,7 +170,7 @@ export function registerBankCommands(program: Command): void {
       const output = checkOutputOptions(options.format, options.output);
       await withDb(options, async (db) => {
         const accounts = await listBankAccounts(db, null);
-        const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
+        const codes = await companyCodes(db);
         await writeOutput(
           {
             tables: [

@@ -52,6 +52,20 @@ export async function getCompany(db: Queryable, code: string): Promise<Company> 
   return company;
 }
 
+/** Finds a company by id: bank accounts, checks and receipts name their company by id. */
+export async function getCompanyById(db: Queryable, companyId: number): Promise<Company> {
+  const result = await db.query<CompanyRow>(`${selectCompany} where c.company_id = $1`, [companyId]);
+  const row = result.rows[0];
+  if (!row) throw new NotFoundError(`company ${companyId} not found`, 'company');
+  return toCompany(row);
+}
+
+/** Returns every company's code by id, for lists that name companies by code. */
+export async function companyCodes(db: Queryable): Promise<Map<number, string>> {
+  const result = await db.query<{ company_id: number; code: string }>('select company_id, code from company');
+  return new Map(result.rows.map((row) => [row.company_id, row.code]));
+}
+
 export interface CompanyInput {
   code: string;
   name?: string;

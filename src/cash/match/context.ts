@@ -8,7 +8,7 @@ import { copyOutputLines, parseCopyField } from '../../db/copy.js';
 import { loadCurrencyExponents } from '../../ledger/currencies.js';
 import type { Company } from '../../ledger/types.js';
 import { isIsoDate, type IsoDate } from '../../shared/dates.js';
-import { inverseRate, type MatchContext, type MatchCustomer, type MatchItem, type MatchSettings } from './engine.js';
+import { byDueDate, inverseRate, type MatchContext, type MatchCustomer, type MatchItem, type MatchSettings } from './engine.js';
 import { CustomerNameIndex } from './names.js';
 import { documentCore } from './reference.js';
 
@@ -133,9 +133,7 @@ export async function loadMatchContext(db: Queryable, company: Company, asOf: Is
     if (own) own.push(item);
     else itemsByCustomer.set(item.customerId, [item]);
   }
-  for (const list of itemsByCustomer.values()) {
-    list.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.itemId < b.itemId ? -1 : 1));
-  }
+  for (const list of itemsByCustomer.values()) list.sort(byDueDate);
   const groupMembers = new Map<string, bigint[]>();
   for (const customer of customers) {
     if (!customer.groupNumber) continue;

@@ -127,41 +127,53 @@ const strongName = 0.85;
 const weakName = 0.6;
 
 /**
- * Confidence of a combination of evidence. Document numbers with the exact
- * amount are near certain; a payer found by account or name with an exact
- * amount is strong; an amount alone never is.
+ * Confidence when the remittance names documents, by how they matched
+ * (exactly or one edit away), whether the payer is known, and the amount's
+ * fit. A mistyped number whose item has exactly the amount paid scores as
+ * high as a learned payer. Another item one edit away would need the same
+ * amount to the cent, and the rival check in proposeMatch catches that.
+ */
+const scoresWithReferences: Record<'exact' | 'typo', Record<'known' | 'unknown', Partial<Record<AmountFit, number>>>> = {
+  exact: {
+    known: { exact: 0.99, short: 0.93, over: 0.91, partial: 0.9 },
+    unknown: { exact: 0.97, short: 0.9, over: 0.85, partial: 0.8 },
+  },
+  typo: {
+    known: { exact: 0.95, short: 0.85, over: 0.84, partial: 0.8 },
+    unknown: { exact: 0.9, short: 0.75, over: 0.72, partial: 0.7 },
+  },
+};
+
+/** Confidence without document numbers, by how the payer was found and the amount's fit. */
+const scoresWithoutReferences: Record<Identity, Partial<Record<AmountFit, number>>> = {
+  account: { exact: 0.96, prefix: 0.95, subset: 0.9, single_short: 0.82, ambiguous: 0.7, none: 0.92 },
+  number: { exact: 0.93, prefix: 0.92, subset: 0.86, single_short: 0.8, ambiguous: 0.65, none: 0.8 },
+  name_strong: { exact: 0.92, prefix: 0.91, subset: 0.86, single_short: 0.78, ambiguous: 0.6, none: 0.8 },
+  group: { exact: 0.85, prefix: 0.84, subset: 0.8, single_short: 0.7, ambiguous: 0.5, none: 0.6 },
+  name_weak: { exact: 0.8, prefix: 0.78, subset: 0.72, single_short: 0.65, ambiguous: 0.45, none: 0.5 },
+  none: { exact: 0.55, prefix: 0.5, subset: 0.4, single_short: 0.35, ambiguous: 0.2, none: 0 },
+};
+
+/**
+ * Returns the confidence of a combination of evidence. Document numbers
+ * with the exact amount are near certain, and a payer found by account or
+ * name with an exact amount is strong. An amount alone never is.
  */
 function scoreOf(identity: Identity, references: References, fit: AmountFit): number {
   const known = identity !== 'none';
-  if (references !== 'none') {
-    const exact = references === 'exact';
-    switch (fit) {
-      // A mistyped number whose item has exactly the amount paid is as good
-      // as a learned payer: another item one edit away with the same
-      // amount to the cent would have to exist, and the rival check
-      // below catches that case.
-      case 'exact':
-        return exact ? (known ? 0.99 : 0.97) : known ? 0.95 : 0.9;
-      case 'short':
-        return exact ? (known ? 0.93 : 0.9) : known ? 0.85 : 0.75;
-      case 'over':
-        return exact ? (known ? 0.91 : 0.85) : known ? 0.84 : 0.72;
-      case 'partial':
-        return exact ? (known ? 0.9 : 0.8) : known ? 0.8 : 0.7;
-      default:
-        return known ? 0.6 : 0.4;
-    }
-  }
-  const table: Record<Identity, Partial<Record<AmountFit, number>>> = {
-    account: { exact: 0.96, prefix: 0.95, subset: 0.9, single_short: 0.82, ambiguous: 0.7, none: 0.92 },
-    number: { exact: 0.93, prefix: 0.92, subset: 0.86, single_short: 0.8, ambiguous: 0.65, none: 0.8 },
-    name_strong: { exact: 0.92, prefix: 0.91, subset: 0.86, single_short: 0.78, ambiguous: 0.6, none: 0.8 },
-    group: { exact: 0.85, prefix: 0.84, subset: 0.8, single_short: 0.7, ambiguous: 0.5, none: 0.6 },
-    name_weak: { exact: 0.8, prefix: 0.78, subset: 0.72, single_short: 0.65, ambiguous: 0.45, none: 0.5 },
-    none: { exact: 0.55, prefix: 0.5, subset: 0.4, single_short: 0.35, ambiguous: 0.2, none: 0 },
-  };
-  return table[identity][fit] ?? 0;
+  if (references === 'none') return scoresWithoutReferences[identity][fit] ?? 0;
+  const score = scoresWithReferences[references][known ? 'known' : 'unknown'][fit];
+  // Named documents that the amount does not fit at all.
+  return score ?? (known ? 0.6 : 0.4);
 }
+
+const identityReasons: Record<Exclude<Identity, 'none'>, MatchReason['code']> = {
+  account: 'payer_account',
+  number: 'customer_number',
+  name_strong: 'payer_name',
+  name_weak: 'payer_name',
+  group: 'group_payment',
+};
 
 interface Candidate {
   customerId: bigint;
@@ -238,8 +250,11 @@ function payInOrder(items: readonly MatchItem[], amount: bigint): MatchLine[] {
   return lines;
 }
 
-function byDueDate(a: MatchItem, b: MatchItem): number {
-  return a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0;
+/** Orders items by due date, then by id, as the matcher pays them. */
+export function byDueDate(a: MatchItem, b: MatchItem): number {
+  if (a.dueDate !== b.dueDate) return a.dueDate < b.dueDate ? -1 : 1;
+  if (a.itemId === b.itemId) return 0;
+  return a.itemId < b.itemId ? -1 : 1;
 }
 
 function customerLabel(context: MatchContext, customerId: bigint): string {
@@ -262,8 +277,7 @@ function evaluate(
   const group = customer?.groupNumber ? (context.groupMembers.get(customer.groupNumber) ?? []) : [];
   const reasons: MatchReason[] = [];
   if (candidate.identity !== 'none') {
-    const code = candidate.identity === 'account' ? 'payer_account' : candidate.identity === 'number' ? 'customer_number' : candidate.identity === 'group' ? 'group_payment' : 'payer_name';
-    reasons.push({ code, detail: candidate.identityDetail });
+    reasons.push({ code: identityReasons[candidate.identity], detail: candidate.identityDetail });
   }
   const own = [...referenced.values()].filter(
     ({ item }) => item.customerId === candidate.customerId || group.includes(item.customerId),

@@ -10,12 +10,11 @@ import { parseBankFile } from '../../bank/parse/index.js';
 import { bankFileTypes, type ParsedBankFile } from '../../bank/statement.js';
 import { addBankAccount, listBankAccounts } from '../../cash/accounts.js';
 import { applyCash, type CashApplicationResult } from '../../cash/apply.js';
-import { getCompanyById } from '../../cash/company.js';
 import { parseBankMapping, statementsToJson } from '../../cash/import.js';
 import { loadMatchSettings } from '../../cash/match/context.js';
 import { confirmMatch, listReview, rejectMatch, reviewCounts, reviewStatuses } from '../../cash/review.js';
 import { storeBankFile } from '../../cash/statements.js';
-import { getCompany } from '../../ledger/companies.js';
+import { companyCodes, getCompany, getCompanyById } from '../../ledger/companies.js';
 import { loadCurrencyExponents } from '../../ledger/currencies.js';
 import type { Company } from '../../ledger/types.js';
 import { InputError, NotFoundError } from '../../shared/errors.js';
@@ -112,7 +111,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
     async (request) => {
       const actor = actorOf(request);
       const accounts = await listBankAccounts(db, actor.scope.companyIds);
-      const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
+      const codes = await companyCodes(db);
       return {
         accounts: accounts.map((account) => ({
           bankAccountId: account.bankAccountId,
@@ -199,7 +198,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
             applied.push(await applyCash(db, await getCompanyById(db, companyId), actor, { entryIds }));
           }
         }
-        const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
+        const codes = await companyCodes(db);
         return {
           file: upload.fileName,
           type: parsed.type,
@@ -239,7 +238,7 @@ export async function registerBankRoutes(app: ApiInstance, db: Db): Promise<void
       const company = request.query.company ? await companyInScope(db, request.query.company, actor, 'read') : undefined;
       const queue = await listReview(db, actor, { status: request.query.status, company, limit: request.query.limit, offset: request.query.offset });
       const exponents = await loadCurrencyExponents(db);
-      const codes = new Map((await db.query<{ company_id: number; code: string }>('select company_id, code from company')).rows.map((row) => [row.company_id, row.code]));
+      const codes = await companyCodes(db);
       return {
         total: queue.total,
         counts: await reviewCounts(db, actor, company?.companyId),

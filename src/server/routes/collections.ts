@@ -24,7 +24,7 @@ import {
 } from '../../collections/disputes.js';
 import { addPromise, evaluatePromises, listPromises, promiseStatuses, type PromiseToPay } from '../../collections/promises.js';
 import type { Db, Queryable } from '../../db/types.js';
-import { listCompanies } from '../../ledger/companies.js';
+import { getCompanyById } from '../../ledger/companies.js';
 import { currencyExponent } from '../../ledger/currencies.js';
 import { getCustomer } from '../../ledger/customer-items.js';
 import type { Company } from '../../ledger/types.js';
@@ -61,8 +61,7 @@ async function amountOf(db: Queryable, text: string, currency: string, field: st
 /** Returns the customer named in the path with its company, after the scope check that raises ForbiddenError naming `action`. */
 async function customerOf(db: Db, actor: Actor, customerId: string, action: string): Promise<{ company: Company; customerId: bigint }> {
   const customer = await getCustomer(db, BigInt(customerId));
-  const company = (await listCompanies(db)).find((entry) => entry.companyId === customer.companyId);
-  if (!company) throw new NotFoundError(`customer ${customerId} not found`, 'customerId');
+  const company = await getCompanyById(db, customer.companyId);
   await customerInScope(db, company.companyId, customer.customerId, actor.scope, action);
   return { company, customerId: customer.customerId };
 }
@@ -488,7 +487,7 @@ export async function registerCollectionRoutes(app: ApiInstance, db: Db): Promis
   };
 
   async function disputeReply(companyId: number, dispute: Dispute) {
-    const company = (await listCompanies(db)).find((entry) => entry.companyId === companyId)!;
+    const company = await getCompanyById(db, companyId);
     const events = await disputeEvents(db, companyId, dispute.disputeId);
     return { dispute: disputeToJson(company, dispute), events: events.map((event) => ({ ...event, eventId: event.eventId.toString() })) };
   }

@@ -16,7 +16,7 @@ import {
 } from '../../ledger/customer-items.js';
 import { customerSortKeys, type CustomerListRequest } from '../../ledger/customer-list.js';
 import type { CustomerRow } from '../../ledger/customers.js';
-import { getCompany, listCompanies, loadCurrencyExponents, type Company } from '../../ledger/index.js';
+import { type Company, getCompany, getCompanyById, listCompanies, loadCurrencyExponents } from '../../ledger/index.js';
 import type { IsoDate } from '../../shared/dates.js';
 import { InputError, NotFoundError } from '../../shared/errors.js';
 import { formatMinor } from '../../shared/money.js';
@@ -81,7 +81,7 @@ async function customerForRequest(
     }
   }
   checkCustomerScope(actor, customer);
-  const company = (await listCompanies(db)).find((entry) => entry.companyId === customer.companyId)!;
+  const company = await getCompanyById(db, customer.companyId);
   return { company, customer };
 }
 
