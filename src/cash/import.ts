@@ -1,6 +1,6 @@
 /**
  * Bank statement import as users run it: read a file, parse it (format
- * detected unless given), and either print what it holds (dry run) or
+ * detected unless given), and either print its statements (dry run) or
  * store it and apply the new credits.
  */
 import { createHash } from 'node:crypto';
@@ -70,7 +70,7 @@ export async function parseBankFileAt(path: string, options: BankImportOptions =
 
 /**
  * Imports a bank file: stores its statements (a statement stored before is
- * skipped) and, unless told not to, applies the new credits of each
+ * skipped) and, unless `skipMatching` is set, applies the new credits of each
  * company.
  */
 export async function importBankFile(db: Db, path: string, actor: Actor, options: BankImportOptions = {}): Promise<BankImportResult> {

@@ -583,7 +583,7 @@ async function proposeAfterReturn(tx: Queryable, check: Check, returnedDate: Iso
     [check.companyId, check.customerId, addDays(returnedDate, -settings.returnPeriodDays), returnedDate, check.checkId],
   );
   if (returns.rows.length < settings.returnLimitCount) return [];
-  const made: CheckProposal[] = [];
+  const proposals: CheckProposal[] = [];
   const checkIds = returns.rows.map((row) => row.check_id);
   const reason = `${checkIds.length} returned checks within ${settings.returnPeriodDays} days up to ${returnedDate} (limit ${settings.returnLimitCount})`;
   for (const kind of ['credit_block', 'legal_handover'] as const) {
@@ -615,9 +615,9 @@ async function proposeAfterReturn(tx: Queryable, check: Check, returnedDate: Iso
       after: proposal,
       reason,
     });
-    made.push(proposal);
+    proposals.push(proposal);
   }
-  return made;
+  return proposals;
 }
 
 export interface ReplaceInput extends TransitionInput {

@@ -1,10 +1,10 @@
 /**
- * Generated bank statements with known answers, for testing and timing
+ * Generated bank statements with known results, for testing and timing
  * cash application. Each line pays open items of a generated ledger the
  * way customers really pay, with a stated mix of noise: typing errors in
  * references, no reference, one payment for several invoices, short
  * payments, a parent company paying for a subsidiary, payments in another
- * currency, and money nobody can place. Every line keeps the truth, so a
+ * currency, and money that no customer can be found for. Every line keeps the truth, so a
  * run of the matcher can be scored.
  */
 import type { ParsedBankFile, StatementEntry } from '../bank/statement.js';
@@ -57,7 +57,7 @@ export interface GeneratedLine {
   /** Index of the entry in its statement. */
   statement: 'home' | 'foreign';
   entryNumber: number;
-  /** The customer whose items are paid; null for money nobody can place. */
+  /** The customer whose items are paid; null for money that belongs to no customer. */
   customerNumber: string | null;
   payments: TruePayment[];
 }
@@ -172,7 +172,7 @@ export function generateBankStatements(
     if (list) list.push(item);
     else byCustomer.set(item.customerNumber, [item]);
   }
-  for (const list of byCustomer.values()) list.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0));
+  for (const list of byCustomer.values()) list.sort((a, b) => a.dueDate.localeCompare(b.dueDate));
   const customerOf = new Map(customers.map((customer) => [customer.customerNumber, customer]));
   const groups = new Map<string, string[]>();
   for (const customer of customers) {

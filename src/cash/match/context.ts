@@ -99,7 +99,8 @@ async function loadRates(db: Queryable): Promise<Map<string, { date: IsoDate; ra
     const reverse = `${row.to_currency}/${row.from_currency}`;
     if (!direct.has(reverse)) add(reverse, row.rate_date, inverseRate(row.rate));
   }
-  for (const list of rates.values()) list.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  // ISO dates sort as text.
+  for (const list of rates.values()) list.sort((a, b) => a.date.localeCompare(b.date));
   return rates;
 }
 

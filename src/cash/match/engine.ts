@@ -475,7 +475,7 @@ export function proposeMatch(entry: EntryToMatch, context: MatchContext): MatchP
     );
   }
 
-  // With nobody named, an amount that equals the open amount of exactly one
+  // When no customer is named, an amount that equals the open amount of exactly one
   // item in the company makes a proposal for review, never for posting.
   if (candidates.size === 0) {
     const fits = (context.itemsByAmount.get(`${entry.currency}:${entry.amount}`) ?? []).filter(

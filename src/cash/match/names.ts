@@ -113,8 +113,8 @@ export class CustomerNameIndex {
       shared = narrowed;
     }
     for (const position of shared.slice(0, maxCompared)) compared.add(position);
-    // Customers sharing two or more words are enough; a name whose words
-    // meet nowhere together (a typing error in the name) falls back to the
+    // Customers sharing two or more words are enough. A name whose words
+    // meet in no customer (a typing error in the name) falls back to the
     // rarest words' customers.
     const narrowed = words.length > 1 && shared !== words[0]!.list;
     for (const { list } of narrowed ? [] : words) {

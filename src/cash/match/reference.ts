@@ -17,10 +17,10 @@ export function documentCore(documentNumber: string): string {
 }
 
 /**
- * Candidate document cores in remittance text: each run of letters,
- * digits and inner separators that contains a digit gives its own core,
- * and, where it has several digit groups, the core of each group, so that
- * `Inv 2024-0042 / 0043` yields 20240042, 42 and 43.
+ * Returns the candidate document cores in remittance text. Each run of
+ * letters, digits and inner separators that contains a digit gives its own
+ * core. Where the run has several digit groups, each group gives a core
+ * too, so `Inv 2024-0042 / 0043` yields 20240042, 42 and 43.
  */
 export function referenceCores(text: string | null, minLength = minCustomerCoreLength): string[] {
   if (!text) return [];
@@ -41,7 +41,7 @@ export function referenceCores(text: string | null, minLength = minCustomerCoreL
 }
 
 /**
- * Every digit string one edit away from `core`: one digit changed,
+ * Returns every digit string one edit away from `core`: one digit changed,
  * dropped, added, or two neighbours swapped. About 20 × length strings.
  */
 export function oneEditVariants(core: string): string[] {
