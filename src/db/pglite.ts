@@ -28,6 +28,9 @@ function wrap(target: PgliteLike): Queryable {
       const result = await target.query<Row>(sql, [...params]);
       return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
     },
+    // NOTE: PGlite 0.5 decodes result text without keeping a byte order
+    // mark, so a value that starts with U+FEFF reads back without it. The
+    // stored value is intact, and the PostgreSQL driver keeps it.
     async copyRows(table, columns, lines) {
       if (lines.length === 0) return 0;
       // PGlite reads COPY input from a blob passed with the statement.
