@@ -301,11 +301,12 @@ describe('aging report currencies', () => {
     expect(json.rows.find((entry) => entry.key === 'KW01/K1')?.amounts[notDue]).toBe('0.000');
     expect(json.rows.find((entry) => entry.key === 'JP01/J1')?.total).toBe('150000');
     expect(json.totals).toEqual([
-      { currency: 'JPY', amounts: ['150000', '0', '0', '0', '0', '0', '0', '0', '0'], total: '150000' },
+      { currency: 'JPY', amounts: ['150000', '0', '0', '0', '0', '0', '0', '0', '0'], total: '150000', disputed: '0' },
       {
         currency: 'KWD',
         amounts: ['0.000', '1234.567', '0.000', '0.000', '0.000', '0.000', '0.000', '0.000', '0.000'],
         total: '1234.567',
+        disputed: '0.000',
       },
     ]);
   });

@@ -22,6 +22,7 @@ import type { CustomerPositions } from '../ledger/customer-list.js';
 import { toEpochDay, type IsoDate } from '../shared/dates.js';
 import { copyOutputLines, parseCopyField } from '../db/copy.js';
 import { buildBuckets } from './buckets.js';
+import { disputedItems } from './columnar-disputes.js';
 import { checkRequest, resolveCompanies, scopeCompanies, type CheckedRequest } from './request.js';
 import { reportCurrencyLabel, sqlAgingReport, totalsByCurrency } from './sql-engine.js';
 import type { AgingEngine, AgingGrouping, AgingReport, AgingRow } from './types.js';
@@ -70,6 +71,7 @@ interface CompanyLedger {
   itemCurrency: Uint16Array;
   itemAmount: Float64Array;
   itemAmountLocal: Float64Array;
+  itemDisputed: Uint8Array;
   allocationCount: number;
   allocationDebit: Int32Array;
   allocationCredit: Int32Array;
@@ -84,7 +86,7 @@ interface CompanyLedger {
   absoluteSumLocal: number;
 }
 
-function grow<T extends Float64Array | Int32Array | Uint16Array>(array: T, needed: number): T {
+function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(array: T, needed: number): T {
   if (array.length >= needed) return array;
   const next = new (array.constructor as new (length: number) => T)(Math.max(needed, array.length * 2, 1024));
   next.set(array);
@@ -106,6 +108,7 @@ function emptyLedger(companyId: number): CompanyLedger {
     itemCurrency: new Uint16Array(0),
     itemAmount: new Float64Array(0),
     itemAmountLocal: new Float64Array(0),
+    itemDisputed: new Uint8Array(0),
     allocationCount: 0,
     allocationDebit: new Int32Array(0),
     allocationCredit: new Int32Array(0),
@@ -164,7 +167,7 @@ export class ColumnarLedgerCache {
   private currencyInfo = new Map<string, { exponent: number; name: string }>();
   private refreshing: Promise<void> | null = null;
 
-  constructor(private readonly db: Queryable) {}
+  constructor(readonly db: Queryable) {}
 
   /** Number of items held, over all loaded companies (for tests and the benchmark). */
   get itemCount(): number {
@@ -278,7 +281,8 @@ export class ColumnarLedgerCache {
       const lines = copyOutputLines(
         await this.db.copyOut(
           `select item_id, customer_id, posting_date - date '${epoch}', due_date - date '${epoch}',
-                  document_date - date '${epoch}', currency, amount::float8, amount_local::float8
+                  document_date - date '${epoch}', currency, amount::float8, amount_local::float8,
+                  disputed::integer
            from open_item where company_id = ${integer(ledger.companyId)} and item_id > ${ledger.lastItemId}
            order by item_id limit ${loadPage}`,
         ),
@@ -294,6 +298,7 @@ export class ColumnarLedgerCache {
       ledger.itemCurrency = grow(ledger.itemCurrency, needed);
       ledger.itemAmount = grow(ledger.itemAmount, needed);
       ledger.itemAmountLocal = grow(ledger.itemAmountLocal, needed);
+      ledger.itemDisputed = grow(ledger.itemDisputed, needed);
       // Each statement reads the ledger as committed when it starts, so a
       // writer may have committed customers and their items between the
       // customer read and this one. The customers are then read again, and
@@ -307,7 +312,7 @@ export class ColumnarLedgerCache {
       }
       const missing = customerIndexes.indexOf(-1);
       if (missing >= 0) throw new Error(`item ${rows[missing]![0]} has customer ${rows[missing]![1]}, which was not read`);
-      for (const [row, [itemId, , postingDay, dueDay, documentDay, currency, amount, amountLocal]] of rows.entries()) {
+      for (const [row, [itemId, , postingDay, dueDay, documentDay, currency, amount, amountLocal, disputed]] of rows.entries()) {
         const index = ledger.itemCount++;
         const customer = customerIndexes[row]!;
         const value = Number(amount);
@@ -320,6 +325,7 @@ export class ColumnarLedgerCache {
         ledger.itemCurrency[index] = this.currencyId(currency!);
         ledger.itemAmount[index] = value;
         ledger.itemAmountLocal[index] = localValue;
+        ledger.itemDisputed[index] = disputed === '1' ? 1 : 0;
         ledger.absoluteSum += Math.abs(value);
         ledger.absoluteSumLocal += Math.abs(localValue);
       }
@@ -403,6 +409,8 @@ interface RowAccumulator {
   /** The lowest customer name of the row, in the customer grouping. */
   name: string | null;
   amounts: Float64Array;
+  /** Disputed part of the amounts. */
+  disputed: number;
   itemCount: number;
 }
 
@@ -489,6 +497,7 @@ function mergeRows(partials: readonly RowAccumulator[][], columnCount: number): 
         continue;
       }
       for (let column = 0; column < columnCount; column++) known.amounts[column]! += row.amounts[column]!;
+      known.disputed += row.disputed;
       known.itemCount += row.itemCount;
       if (row.name !== null && (known.name === null || compareCodePoints(row.name, known.name) < 0)) known.name = row.name;
     }
@@ -529,10 +538,13 @@ async function columnarReport(
   };
   const partials: RowAccumulator[][] = [];
 
-  ledgers.forEach((ledger, companyIndex) => {
+  for (const [companyIndex, ledger] of ledgers.entries()) {
     const company = companies[companyIndex]!;
     const customers = ledger.customers;
     const open = openAmounts(ledger, asOfDay, local);
+    const disputed = await disputedItems(cache.db, ledger, request.asOf, asOfDay, local, open, () =>
+      openAmounts(ledger, asOfDay, false),
+    );
     const signs = ledger.itemAmount;
     const days = request.basis === 'due' ? ledger.itemDueDay : ledger.itemDocumentDay;
     const allowed = regions === null ? null : customersInRegions(customers, regions);
@@ -541,6 +553,7 @@ async function columnarReport(
       const groups = groupsOf(ledger, request.groupBy, company, severalCompanies);
       const groupCount = groups.keys.length;
       const sums = new Float64Array(groupCount * columnCount);
+      const disputedSums = new Float64Array(groupCount);
       const counts = new Int32Array(groupCount);
       for (let item = 0; item < ledger.itemCount; item++) {
         if (ledger.itemPostingDay[item]! > asOfDay) continue;
@@ -552,6 +565,11 @@ async function columnarReport(
         sums[group * columnCount + bucketOf(item, signs, days)]! += value;
         counts[group]!++;
       }
+      disputed.items.forEach((item, index) => {
+        const customer = ledger.itemCustomer[item]!;
+        if (allowed !== null && allowed[customer] === 0) return;
+        disputedSums[groups.ofCustomer[customer]!]! += disputed.amounts[index]!;
+      });
       const rowsOfCompany: RowAccumulator[] = [];
       for (const group of groups.order) {
         if (counts[group] === 0) continue;
@@ -561,11 +579,12 @@ async function columnarReport(
           // In the customer grouping a group is one customer.
           name: request.groupBy === 'customer' ? customers.names[group]! : null,
           amounts: sums.subarray(group * columnCount, (group + 1) * columnCount),
+          disputed: disputedSums[group]!,
           itemCount: counts[group]!,
         });
       }
       partials.push(rowsOfCompany);
-      return;
+      continue;
     }
     // Rows split by item currency: few per customer, found through a map.
     // The keys are the grouping's, built once per grouping as in the path above.
@@ -593,6 +612,7 @@ async function columnarReport(
           currency: rowCurrency,
           name: null,
           amounts: new Float64Array(columnCount),
+          disputed: 0,
           itemCount: 0,
         };
         if (known === undefined) rows.set(mapKey, found);
@@ -603,8 +623,14 @@ async function columnarReport(
       row.amounts[bucketOf(item, signs, days)]! += value;
       row.itemCount++;
     }
+    disputed.items.forEach((item, index) => {
+      const customer = ledger.itemCustomer[item]!;
+      if (allowed !== null && allowed[customer] === 0) return;
+      // A disputed item is open in the report's currency mode, so its row exists.
+      rowCache.get(customer * 65_536 + ledger.itemCurrency[item]!)!.disputed += disputed.amounts[index]!;
+    });
     partials.push([...rows.values()]);
-  });
+  }
   // One company's groups come out in key order already.
   const merged = !splitByCurrency && partials.length === 1 ? partials[0]! : mergeRows(partials, columnCount);
 
@@ -625,6 +651,7 @@ async function columnarReport(
       exponent: exponentOf(row.currency),
       amounts,
       total,
+      disputed: BigInt(row.disputed),
       itemCount: row.itemCount,
     };
   });

@@ -4,6 +4,8 @@ import type { AgingBucket, AgingReport } from './types.js';
 export interface AgingJsonTotal {
   amounts: string[];
   total: string;
+  /** Disputed part of the total, included in the amounts. */
+  disputed: string;
 }
 
 export interface AgingJson {
@@ -11,7 +13,7 @@ export interface AgingJson {
   basis: string;
   currency: string;
   buckets: AgingBucket[];
-  rows: { key: string; name: string | null; currency: string; amounts: string[]; total: string }[];
+  rows: { key: string; name: string | null; currency: string; amounts: string[]; total: string; disputed: string }[];
   /** The grand total; null unless every amount is in one currency. */
   total: AgingJsonTotal | null;
   /** One total per currency, present when there is not exactly one. */
@@ -36,6 +38,7 @@ export function agingReportToJson(report: AgingReport): AgingJson {
       currency: row.currency,
       amounts: row.amounts.map((amount) => formatMinor(amount, row.exponent)),
       total: formatMinor(row.total, row.exponent),
+      disputed: formatMinor(row.disputed, row.exponent),
     })),
     total: null,
   };
@@ -43,9 +46,10 @@ export function agingReportToJson(report: AgingReport): AgingJson {
     currency: total.currency,
     amounts: total.amounts.map((amount) => formatMinor(amount, total.exponent)),
     total: formatMinor(total.total, total.exponent),
+    disputed: formatMinor(total.disputed, total.exponent),
   }));
   if (totals.length === 1) {
-    json.total = { amounts: totals[0]!.amounts, total: totals[0]!.total };
+    json.total = { amounts: totals[0]!.amounts, total: totals[0]!.total, disputed: totals[0]!.disputed };
   } else {
     json.totals = totals;
   }

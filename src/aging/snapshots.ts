@@ -11,7 +11,7 @@ import { isIsoDate, isMonthEnd, type IsoDate } from '../shared/dates.js';
 import { getCompany, type Company } from '../ledger/index.js';
 import { buildBuckets, validateBucketLimits } from './buckets.js';
 import { totalsByCurrency } from './sql-engine.js';
-import { bucketColumn, snapshotLinesSql, unappliedBucketIndex } from './sql.js';
+import { bucketColumn, disputedByCustomerSql, snapshotLinesSql, unappliedBucketIndex } from './sql.js';
 import { defaultBucketLimits, type AgingBasis, type AgingReport, type AgingRow } from './types.js';
 
 export interface SnapshotKey {
@@ -215,6 +215,16 @@ export async function snapshotAging(db: Queryable, key: SnapshotKey): Promise<Ag
      order by c.customer_number`,
     [checked.company.companyId, info.snapshotId],
   );
+  // NOTE: a snapshot stores no disputed amounts. They are computed from
+  // the ledger and the dispute dates as of the snapshot date, so a dispute
+  // recorded later with an earlier opening date shows in an old snapshot.
+  const disputed = await db.query<{ customer_number: string; disputed: bigint }>(
+    `select c.customer_number, d.disputed
+     from (${disputedByCustomerSql(checked.company.companyId)}) d
+     join customer c on c.company_id = $2 and c.customer_id = d.customer_id`,
+    [checked.asOf, checked.company.companyId],
+  );
+  const disputedByKey = new Map(disputed.rows.map((row) => [row.customer_number, row.disputed]));
   const { currency, currencyExponent: exponent } = checked.company;
   const rows: AgingRow[] = result.rows.map((row) => ({
     key: row.key,
@@ -223,6 +233,7 @@ export async function snapshotAging(db: Queryable, key: SnapshotKey): Promise<Ag
     exponent,
     amounts: buckets.map((_, index) => row[bucketColumn(index)] as bigint),
     total: row.total,
+    disputed: disputedByKey.get(row.key) ?? 0n,
     itemCount: Number(row.item_count),
   }));
   return {

@@ -19,6 +19,7 @@ type ReportRow = Record<string, unknown> & {
   name: string | null;
   /** Numeric sums arrive as text on both engines. */
   total: string;
+  disputed: string;
   item_count: number;
 };
 
@@ -36,7 +37,7 @@ export function totalsByCurrency(
   const start = (currency: string, exponent: number): AgingTotal => {
     let total = totals.get(currency);
     if (!total) {
-      total = { currency, exponent, amounts: new Array<bigint>(bucketCount).fill(0n), total: 0n };
+      total = { currency, exponent, amounts: new Array<bigint>(bucketCount).fill(0n), total: 0n, disputed: 0n };
       totals.set(currency, total);
     }
     return total;
@@ -48,6 +49,7 @@ export function totalsByCurrency(
       total.amounts[index] = total.amounts[index]! + amount;
     });
     total.total += row.total;
+    total.disputed += row.disputed;
   }
   const sorted = [...totals.values()];
   sorted.sort((a, b) => a.currency.localeCompare(b.currency, 'en'));
@@ -87,6 +89,7 @@ export async function sqlAgingReport(db: Queryable, request: AgingRequest): Prom
     exponent: exponentOf(onlyCurrency ?? row.currency),
     amounts: buckets.map((_, index) => BigInt(row[bucketColumn(index)] as string)),
     total: BigInt(row.total),
+    disputed: BigInt(row.disputed),
     itemCount: row.item_count,
   }));
   const seed =

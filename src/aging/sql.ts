@@ -115,10 +115,46 @@ export function openItemsSql(basis: AgingBasis, companyIds: readonly number[]): 
   return ids
     .map(
       (id) => `
-    select o.*, o.amount < 0 as is_credit, $1::date - ${dateColumn} as days
-    from (${openItemsAsOfSql(id, '$1::date')}) o`,
+    select o.*, o.amount < 0 as is_credit, $1::date - ${dateColumn} as days,
+           ${disputedAmountSql('o', 'x', 'open_amount')} as disputed_open_amount,
+           ${disputedAmountSql('o', 'x', 'open_amount_local')} as disputed_open_amount_local
+    from (${openItemsAsOfSql(id, '$1::date')}) o
+    left join (${disputesAsOfSql(id, '$1::date')}) x on x.item_id = o.item_id`,
     )
     .join('\n    union all');
+}
+
+/**
+ * Selects per item the amount of the disputes open on a date, in the
+ * item's currency: opened on or before it and not resolved by then.
+ */
+export function disputesAsOfSql(companyId: string, asOf: string): string {
+  return `
+    select l.item_id, sum(l.amount) as amount
+    from dispute_item l
+    join dispute d on d.company_id = l.company_id and d.dispute_id = l.dispute_id
+    where l.company_id = ${companyId} and d.opened_date <= ${asOf}
+      and (d.resolved_date is null or d.resolved_date > ${asOf})
+    group by l.item_id`;
+}
+
+/**
+ * Returns the disputed part of an open debit item in the column
+ * \`openColumn\` (the transaction or the local open amount). An item
+ * flagged disputed, or disputed for at least its open amount, counts in
+ * full. A partial dispute counts in proportion to the open amount, local
+ * amounts rounded half away from zero in exact integer arithmetic.
+ * Credits and closed items count nothing.
+ */
+function disputedAmountSql(item: string, disputes: string, openColumn: string): string {
+  return `(case
+      when ${item}.amount <= 0 or ${item}.open_amount <= 0 then 0::bigint
+      when ${item}.disputed or ${disputes}.amount >= ${item}.open_amount then ${item}.${openColumn}
+      when ${disputes}.amount is null then 0::bigint
+      else (sign(${item}.${openColumn}::numeric)
+            * div(2 * ${disputes}.amount::numeric * abs(${item}.${openColumn}) + ${item}.open_amount,
+                  2 * ${item}.open_amount::numeric))::bigint
+    end)`;
 }
 
 /** Builds `case <column> when <id> then '<value>' ... end` over the companies. */
@@ -191,6 +227,7 @@ function perCustomerSql(options: AgingSqlOptions): string {
     select ${selected.join(', ')},
            ${sums.join(',\n           ')},
            sum(${amount}) as total,
+           sum(disputed_${amount}) as disputed,
            count(*)::integer as item_count
     from (${openItemsSql(options.basis, options.companies.map((company) => company.companyId))}) o
     where ${amount} <> 0
@@ -239,7 +276,7 @@ export function agingReportSql(options: AgingSqlOptions): string {
     return `
       ${perCustomer}
       select c.customer_number as key, c.name, ${rowCurrencySql(options)} as currency,
-             ${columns.map((column) => `p.${column}`).join(', ')}, p.total, p.item_count
+             ${columns.map((column) => `p.${column}`).join(', ')}, p.total, p.disputed, p.item_count
       ${joins}
       order by c.customer_number collate "C", ${rowCurrencySql(options)} collate "C"`;
   }
@@ -248,7 +285,7 @@ export function agingReportSql(options: AgingSqlOptions): string {
       select ${keySql(options)} as key, ${rowCurrencySql(options)} as currency,
              ${options.groupBy === 'customer' ? 'min(c.name collate "C")' : 'null::text'} as name,
              ${columns.map((column) => `sum(p.${column}) as ${column}`).join(', ')},
-             sum(p.total) as total, sum(p.item_count)::integer as item_count
+             sum(p.total) as total, sum(p.disputed) as disputed, sum(p.item_count)::integer as item_count
       ${joins}
       group by 1, 2`;
   const lookup = nameLookupSql(options);
@@ -262,7 +299,7 @@ export function agingReportSql(options: AgingSqlOptions): string {
     ${perCustomer},
     grouped as (${grouped})
     select g.key, ${lookup} as name, g.currency,
-           ${columns.map((column) => `g.${column}`).join(', ')}, g.total, g.item_count
+           ${columns.map((column) => `g.${column}`).join(', ')}, g.total, g.disputed, g.item_count
     from grouped g
     order by g.key collate "C", g.currency collate "C"`;
 }
@@ -312,4 +349,29 @@ export function snapshotLinesSql(
     from (${openItemsSql(basis, [companyId])}) o
     where open_amount_local <> 0
     group by company_id, customer_id, 3`;
+}
+
+/**
+ * Selects the disputed local amount per customer of one company as of $1,
+ * reading only the items flagged disputed or named in a dispute, each with
+ * its open amounts from its own allocations.
+ */
+export function disputedByCustomerSql(companyId: number): string {
+  const id = integers([companyId])[0]!;
+  const allocated = (side: 'debit' | 'credit', column: string) => `
+    coalesce((select sum(a.${column}) from allocation a
+              where a.company_id = ${id} and a.${side}_item_id = i.item_id and a.allocation_date <= $1::date), 0)`;
+  return `
+    select o.customer_id, sum(${disputedAmountSql('o', 'x', 'open_amount_local')})::bigint as disputed
+    from (
+      select i.item_id, i.customer_id, i.amount, i.disputed,
+             i.amount - ${allocated('debit', 'amount')} + ${allocated('credit', 'credit_amount')} as open_amount,
+             i.amount_local - ${allocated('debit', 'amount_local')}
+               + ${allocated('credit', 'credit_amount_local')} as open_amount_local
+      from open_item i
+      where i.company_id = ${id} and i.posting_date <= $1::date and i.amount > 0
+        and (i.disputed or exists (select 1 from dispute_item l where l.company_id = ${id} and l.item_id = i.item_id))
+    ) o
+    left join (${disputesAsOfSql(String(id), '$1::date')}) x on x.item_id = o.item_id
+    group by o.customer_id`;
 }

@@ -53,6 +53,13 @@ export interface AgingRow {
   /** One amount per bucket, in minor units, the unapplied column last. */
   amounts: bigint[];
   total: bigint;
+  /**
+   * Part of the total in dispute as of the report date, included in the
+   * buckets: the open amount of items flagged disputed, plus the amounts
+   * of disputes opened on or before the date and not resolved by then,
+   * each capped at the item's open amount.
+   */
+  disputed: bigint;
   itemCount: number;
 }
 
@@ -61,6 +68,8 @@ export interface AgingTotal {
   exponent: number;
   amounts: bigint[];
   total: bigint;
+  /** Disputed part of the total, as in each row. */
+  disputed: bigint;
 }
 
 export interface AgingReport {

@@ -135,6 +135,7 @@ export function agingDocument(report: AgingReport): OutputDocument {
     ...(named ? [{ key: 'name', header: 'Name', type: 'text' } as const] : []),
     { key: 'currency', header: 'Currency', type: 'text' },
     ...report.buckets.map((bucket, index) => ({ key: `bucket${index}`, header: bucket.label, type: 'money' as const })),
+    { key: 'disputed', header: 'Disputed (in buckets)', type: 'money' },
     { key: 'total', header: 'Total', type: 'money' },
     { key: 'items', header: 'Items', type: 'integer' },
   ];
@@ -143,6 +144,7 @@ export function agingDocument(report: AgingReport): OutputDocument {
   const rows = report.rows.map((row) => [
     ...leading(row.key, row.name, row.currency),
     ...row.amounts.map((amount) => ({ amount, exponent: row.exponent })),
+    { amount: row.disputed, exponent: row.exponent },
     { amount: row.total, exponent: row.exponent },
     row.itemCount,
   ]);
@@ -153,6 +155,7 @@ export function agingDocument(report: AgingReport): OutputDocument {
     return [
       ...leading('Total', null, total.currency),
       ...total.amounts.map((amount) => ({ amount, exponent: total.exponent })),
+      { amount: total.disputed, exponent: total.exponent },
       { amount: total.total, exponent: total.exponent },
       itemCount,
     ];

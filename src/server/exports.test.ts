@@ -69,17 +69,17 @@ describe('GET /exports/aging.xlsx', () => {
       }),
     );
     const rows = await readWorkbook(response.rawPayload);
-    expect(rows[0]).toEqual(['Country', 'Currency', ...report.buckets.map((bucket) => bucket.label), 'Total']);
+    expect(rows[0]).toEqual(['Country', 'Currency', ...report.buckets.map((bucket) => bucket.label), 'Disputed (in buckets)', 'Total']);
     expect(rows).toHaveLength(report.rows.length + 2);
     report.rows.forEach((row, index) => {
       const cells = rows[index + 1]!;
       expect(cells[0]).toBe(row.key);
       expect(cells[1]).toBe('KWD');
-      expect(cells.slice(2).map((cell) => cellText(cell, 3))).toEqual([...row.amounts, row.total]);
+      expect(cells.slice(2).map((cell) => cellText(cell, 3))).toEqual([...row.amounts, row.disputed, row.total]);
     });
     const footer = rows.at(-1)!;
     expect(footer.slice(0, 2)).toEqual(['Total', 'KWD']);
-    expect(footer.slice(2).map((cell) => cellText(cell, 3))).toEqual([...report.total!.amounts, report.total!.total]);
+    expect(footer.slice(2).map((cell) => cellText(cell, 3))).toEqual([...report.total!.amounts, report.total!.disputed, report.total!.total]);
   });
 
   it('keeps a regional user to their region', async () => {

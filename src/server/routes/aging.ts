@@ -79,7 +79,10 @@ const bucketSchema = z.object({
   to: z.number().int().nullable().meta({ description: 'Last day, inclusive, or null when open-ended.' }),
 });
 
-const agingTotalSchema = z.object({ amounts: z.array(decimal), total: decimal });
+const disputedAmount = decimal.meta({
+  description: 'Part of the total in dispute on the as-of date; the buckets and the total include it.',
+});
+const agingTotalSchema = z.object({ amounts: z.array(decimal), total: decimal, disputed: disputedAmount });
 
 const agingReportSchema = z.object({
   asOf: z.string(),
@@ -95,6 +98,7 @@ const agingReportSchema = z.object({
       currency: z.string(),
       amounts: z.array(decimal).meta({ description: 'One amount per bucket.' }),
       total: decimal,
+      disputed: disputedAmount,
     }),
   ),
   total: agingTotalSchema.nullable().meta({ description: 'Grand total, or null unless every amount is in one currency.' }),

@@ -40,6 +40,7 @@ export function agingExportDocument(report: AgingJson, groupBy: string): OutputD
     ...(named ? [{ key: 'name', header: 'Name', type: 'text' } as const] : []),
     { key: 'currency', header: 'Currency', type: 'text' },
     ...report.buckets.map((bucket, index) => ({ key: `bucket${index}`, header: bucket.label, type: 'money' as const })),
+    { key: 'disputed', header: 'Disputed (in buckets)', type: 'money' },
     { key: 'total', header: 'Total', type: 'money' },
   ];
   const leading = (key: string, name: string | null, currency: string): OutputCell[] =>
@@ -47,12 +48,14 @@ export function agingExportDocument(report: AgingJson, groupBy: string): OutputD
   const rows = report.rows.map((row) => [
     ...leading(row.key, row.name, row.currency),
     ...row.amounts.map(moneyCell),
+    moneyCell(row.disputed),
     moneyCell(row.total),
   ]);
   const totals = report.total ? [{ currency: report.currency, ...report.total }] : (report.totals ?? []);
   const footer = totals.map((total) => [
     ...leading('Total', null, total.currency),
     ...total.amounts.map(moneyCell),
+    moneyCell(total.disputed),
     moneyCell(total.total),
   ]);
   const basis = report.basis === 'due' ? 'due date' : 'document date';

@@ -136,7 +136,7 @@ function keyHeader(by: string): string {
   return groupings.find(([value]) => value === by)?.[1] ?? 'Key';
 }
 
-function totalsOf(report: AgingReport): { currency: string; amounts: string[]; total: string }[] {
+function totalsOf(report: AgingReport): { currency: string; amounts: string[]; total: string; disputed: string }[] {
   if (report.total) return [{ currency: report.currency, ...report.total }];
   return report.totals ?? [];
 }
@@ -144,9 +144,11 @@ function totalsOf(report: AgingReport): { currency: string; amounts: string[]; t
 /** Header and rows of the table as shown, for the CSV export. */
 function tableCells(report: AgingReport, by: string): { header: string[]; rows: (string | null)[][] } {
   const named = namedGroupings.has(by);
-  const header = [keyHeader(by), ...(named ? ['Name'] : []), 'Currency', ...report.buckets.map((bucket) => bucket.label), 'Total'];
-  const rows = report.rows.map((row) => [row.key, ...(named ? [row.name] : []), row.currency, ...row.amounts, row.total]);
-  for (const total of totalsOf(report)) rows.push(['Total', ...(named ? [null] : []), total.currency, ...total.amounts, total.total]);
+  const header = [keyHeader(by), ...(named ? ['Name'] : []), 'Currency', ...report.buckets.map((bucket) => bucket.label), 'Total', 'Disputed (in buckets)'];
+  const rows = report.rows.map((row) => [row.key, ...(named ? [row.name] : []), row.currency, ...row.amounts, row.total, row.disputed]);
+  for (const total of totalsOf(report)) {
+    rows.push(['Total', ...(named ? [null] : []), total.currency, ...total.amounts, total.total, total.disputed]);
+  }
   return { header, rows };
 }
 
@@ -217,12 +219,15 @@ function AgingTable({
             <th scope="col" className="num">
               Total
             </th>
+            <th scope="col" className="num" title="Part of the total in dispute on the as-of date; the buckets include it">
+              Disputed
+            </th>
           </tr>
         </thead>
         <tbody>
           {report.rows.length === 0 ? (
             <tr>
-              <td colSpan={report.buckets.length + 3} className="muted">
+              <td colSpan={report.buckets.length + 4} className="muted">
                 No open items on this date.
               </td>
             </tr>
@@ -237,6 +242,9 @@ function AgingTable({
                 </Fragment>
               ))}
               {cell(row.key, undefined, row.total, row.currency, `${row.key}, total`)}
+              <td className="num disputed" data-disputed={row.disputed}>
+                <Money amount={row.disputed} currency={row.currency} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -251,6 +259,9 @@ function AgingTable({
                 </Fragment>
               ))}
               {cell(undefined, undefined, total.total, total.currency, 'Grand total')}
+              <td className="num disputed" data-disputed={total.disputed}>
+                <Money amount={total.disputed} currency={total.currency} />
+              </td>
             </tr>
           ))}
         </tfoot>
