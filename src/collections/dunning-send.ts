@@ -1,0 +1,203 @@
+/**
+ * Sending an approved dunning run: each letter goes as a PDF attachment
+ * to the customer's collections contact, or to print when the customer
+ * has none. Every message is recorded in outbound_mail; a refused message
+ * leaves its letter failed, to be sent again, and the others go on.
+ */
+import { writeFile } from 'node:fs/promises';
+import { recordAudit } from '../audit/audit.js';
+import type { Actor } from '../auth/types.js';
+import type { Db, Queryable } from '../db/types.js';
+import { getCompanyById } from '../ledger/companies.js';
+import { loadCurrencyExponents } from '../ledger/currencies.js';
+import type { Company } from '../ledger/types.js';
+import { createMailer, mailSettings, recordMail, type MailSettings, type Mailer } from '../mail/mailer.js';
+import { InputError } from '../shared/errors.js';
+import { contactsOf } from './contacts.js';
+import { checkDunningPermission, loadDunningSettings, recordingDenial, type DunningSettings } from './dunning-levels.js';
+import { dunningLetterPdf, dunningLettersPdf, fillBody, totalsText, type LetterDocument } from './dunning-pdf.js';
+import { dunningRunCompanyId, loadDunningRun, type DunningLetter } from './dunning.js';
+
+/** Builds what a letter shows from its stored amounts and the level's text in its language. */
+export function letterDocument(company: Company, letter: DunningLetter, settings: DunningSettings, exponents: ReadonlyMap<string, number>): LetterDocument {
+  const level = settings.levels[letter.level - 1];
+  const text = level?.texts[letter.language] ?? {
+    subject: 'Payment reminder {level}',
+    body: 'Dear {customerName}, the items below are overdue. The total due is {total}.\n{items}',
+  };
+  const filled = fillBody(text, {
+    customerName: letter.customerName,
+    customerNumber: letter.customerNumber,
+    companyName: company.name,
+    asOf: letter.asOf,
+    level: String(letter.level),
+    total: totalsText(letter.totals),
+  });
+  return {
+    companyName: company.name,
+    customerName: letter.customerName,
+    customerNumber: letter.customerNumber,
+    asOf: letter.asOf,
+    level: letter.level,
+    language: letter.language,
+    ...filled,
+    items: letter.items,
+    feeCurrency: letter.feeCurrency,
+    fee: letter.fee,
+    feeExponent: letter.feeCurrency === null ? 2 : (exponents.get(letter.feeCurrency) ?? 2),
+    totals: letter.totals,
+  };
+}
+
+/** File name of a letter's PDF, such as `dunning-KW01-C100-2026-03-01-L2.pdf`. */
+export function letterFileName(company: Company, letter: Pick<DunningLetter, 'customerNumber' | 'asOf' | 'level'>): string {
+  const part = (text: string) => text.replace(/[^\w.-]+/g, '_').slice(0, 60) || '_';
+  return `dunning-${part(company.code)}-${part(letter.customerNumber)}-${letter.asOf}-L${letter.level}.pdf`;
+}
+
+/** Renders one stored letter as a PDF. */
+export async function renderLetterPdf(db: Queryable, company: Company, letter: DunningLetter): Promise<Buffer> {
+  const [settings, exponents] = await Promise.all([loadDunningSettings(db, company.companyId), loadCurrencyExponents(db)]);
+  return dunningLetterPdf(letterDocument(company, letter, settings, exponents));
+}
+
+export interface SendOptions {
+  /** Mail server and sender; ARDESK_SMTP_URL and ARDESK_MAIL_FROM when omitted. */
+  mail?: Partial<MailSettings>;
+  /** Writes the letters of customers without a collections contact into this one PDF file. */
+  printFile?: string;
+}
+
+export interface LetterOutcome {
+  letterId: bigint;
+  customerNumber: string;
+  status: 'sent' | 'failed' | 'printed' | 'to_print';
+  to: string | null;
+  error: string | null;
+}
+
+export interface SendResult {
+  runId: bigint;
+  sent: number;
+  failed: number;
+  printed: number;
+  /** Letters without a contact, left approved because no print file was asked for. */
+  toPrint: number;
+  outcomes: LetterOutcome[];
+}
+
+/**
+ * Mails one letter inside a transaction that holds its row: a second
+ * send of the same run at the same time skips the letter instead of
+ * mailing it again. Returns null when the letter was taken or sent meanwhile.
+ */
+async function sendOne(db: Db, mailer: Mailer, company: Company, letter: DunningLetter, document: LetterDocument, to: string, actor: Actor): Promise<LetterOutcome | null> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx.query(
+      `select letter_id from dunning_letter
+       where company_id = $1 and letter_id = $2 and status in ('approved', 'failed')
+       for update skip locked`,
+      [company.companyId, letter.letterId],
+    );
+    if (claimed.rows.length === 0) return null;
+    const pdf = await dunningLetterPdf(document);
+    const message = {
+      to,
+      subject: document.subject,
+      text: [document.bodyBefore, document.bodyAfter].filter(Boolean).join('\n\n'),
+      attachments: [{ filename: letterFileName(company, letter), content: pdf, contentType: 'application/pdf' }],
+    };
+    let outcome: { sent: Awaited<ReturnType<Mailer['send']>> } | { error: string };
+    try {
+      outcome = { sent: await mailer.send(message) };
+    } catch (error) {
+      outcome = { error: error instanceof Error ? error.message : String(error) };
+    }
+    const status = 'sent' in outcome ? 'sent' : 'failed';
+    const error = 'error' in outcome ? outcome.error : null;
+    const mailId = await recordMail(
+      tx,
+      { companyId: company.companyId, customerId: letter.customerId, purpose: 'dunning', reference: `dunning letter ${letter.letterId} (run ${letter.runId}, level ${letter.level})`, message, outcome },
+      actor,
+    );
+    await tx.query(
+      `update dunning_letter set status = $3, to_address = $4, mail_id = $5, error = $6, sent_at = case when $3 = 'sent' then now() else sent_at end
+       where company_id = $1 and letter_id = $2`,
+      [company.companyId, letter.letterId, status, to, mailId, error],
+    );
+    return { letterId: letter.letterId, customerNumber: letter.customerNumber, status, to, error };
+  });
+}
+
+/**
+ * Sends the approved letters of a run that are not sent yet, and those
+ * whose earlier send failed. Letters of customers without a collections
+ * contact go into the print file when one is given; else they stay
+ * approved. Raises InputError when the run is not approved, or when
+ * letters are to be mailed and no mail server is configured.
+ */
+export async function sendDunningRun(db: Db, runId: bigint, actor: Actor, options: SendOptions = {}): Promise<SendResult> {
+  return recordingDenial(db, actor, () => sendRun(db, runId, actor, options));
+}
+
+async function sendRun(db: Db, runId: bigint, actor: Actor, options: SendOptions): Promise<SendResult> {
+  const companyId = await dunningRunCompanyId(db, runId);
+  checkDunningPermission(actor, 'dunning.run', 'dunning.send', companyId);
+  const run = await loadDunningRun(db, runId);
+  if (run.status !== 'approved') throw new InputError(`dunning run ${runId} is ${run.status}: approve it before sending`, 'not_approved', 'runId');
+  const company = await getCompanyById(db, companyId);
+  const [settings, exponents] = await Promise.all([loadDunningSettings(db, companyId), loadCurrencyExponents(db)]);
+  const pending = run.letters.filter((letter) => letter.status === 'approved' || letter.status === 'failed');
+  const contacts = await contactsOf(db, companyId, pending.map((letter) => letter.customerId), 'collections');
+  const toMail = pending.filter((letter) => contacts.has(letter.customerId));
+  const toPrint = pending.filter((letter) => !contacts.has(letter.customerId));
+
+  const outcomes: LetterOutcome[] = [];
+  if (toMail.length > 0) {
+    const mailer = createMailer(mailSettings(options.mail ?? {}));
+    try {
+      for (const letter of toMail) {
+        const contact = contacts.get(letter.customerId)!;
+        // The letter keeps the language it was reviewed in, even if the contact's has changed since.
+        const document = letterDocument(company, letter, settings, exponents);
+        const outcome = await sendOne(db, mailer, company, letter, document, contact.email, actor);
+        if (outcome !== null) outcomes.push(outcome);
+      }
+    } finally {
+      mailer.close();
+    }
+  }
+  if (toPrint.length > 0 && options.printFile !== undefined) {
+    await writePrintFile(db, company, toPrint, settings, exponents, options.printFile);
+    outcomes.push(...toPrint.map((letter) => ({ letterId: letter.letterId, customerNumber: letter.customerNumber, status: 'printed' as const, to: null, error: null })));
+  } else {
+    outcomes.push(...toPrint.map((letter) => ({ letterId: letter.letterId, customerNumber: letter.customerNumber, status: 'to_print' as const, to: null, error: null })));
+  }
+  const count = (status: LetterOutcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
+  const result = { runId, sent: count('sent'), failed: count('failed'), printed: count('printed'), toPrint: count('to_print'), outcomes };
+  await recordAudit(db, {
+    actor,
+    action: 'dunning.send',
+    entity: 'dunning_run',
+    entityId: runId.toString(),
+    companyId,
+    after: { sent: result.sent, failed: result.failed, printed: result.printed, toPrint: result.toPrint },
+  });
+  return result;
+}
+
+async function writePrintFile(db: Db, company: Company, letters: readonly DunningLetter[], settings: DunningSettings, exponents: ReadonlyMap<string, number>, file: string): Promise<void> {
+  const pdf = await dunningLettersPdf(
+    letters.map((letter) => letterDocument(company, letter, settings, exponents)),
+    `Dunning letters ${company.code} ${letters[0]!.asOf}`,
+  );
+  try {
+    await writeFile(file, pdf);
+  } catch (error) {
+    throw new InputError(`failed to write ${file}: ${(error as Error).message}`, 'output_not_writable', 'print');
+  }
+  await db.query(
+    `update dunning_letter set status = 'printed', sent_at = now() where company_id = $1 and letter_id = any($2::bigint[])`,
+    [company.companyId, letters.map((letter) => letter.letterId.toString())],
+  );
+}
