@@ -3,6 +3,7 @@ import { actorOf } from '../../auth/request.js';
 import type { Actor } from '../../auth/types.js';
 import { customerAging } from '../../aging/customer.js';
 import { listCustomers } from '../../aging/positions.js';
+import { collectionTimeline, type CollectionEvent } from '../../collections/timeline.js';
 import type { Db } from '../../db/types.js';
 import { customerDso, paymentBehaviour } from '../../kpi/behaviour.js';
 import {
@@ -186,7 +187,7 @@ const itemSchema = z.object({
 
 const eventSchema = z.object({
   date: z.string(),
-  kind: z.enum(['item', 'allocation', 'reversal']),
+  kind: z.enum(['item', 'allocation', 'reversal', 'activity', 'promise', 'dispute']),
   itemId: z.string().nullable(),
   itemKind: z.string().nullable(),
   documentNumber: z.string().nullable(),
@@ -197,10 +198,52 @@ const eventSchema = z.object({
   creditDocumentNumber: z.string().nullable(),
   reversesAllocationId: z.string().nullable(),
   reason: z.string().nullable(),
-  currency: z.string().meta({ description: 'Currency of the item, or of the debit item for an allocation.' }),
-  amount: z.string().meta({ description: 'Item amount, or allocated amount (negative for a reversal).' }),
-  amountLocal: decimal,
+  currency: z.string().nullable().meta({ description: 'Currency of the item, of the debit item for an allocation, or of the promise or dispute; null for an activity.' }),
+  amount: z.string().nullable().meta({ description: 'Item amount, allocated amount (negative for a reversal), promised or disputed amount; null for an activity.' }),
+  amountLocal: decimal.nullable().meta({ description: 'Null for activities, promises and disputes.' }),
+  activityId: z.string().nullable().optional(),
+  activityKind: z.string().nullable().optional().meta({ description: 'Activities: call, visit, email, letter or meeting.' }),
+  outcome: z.string().nullable().optional(),
+  contact: z.string().nullable().optional(),
+  followUpDate: z.string().nullable().optional(),
+  promiseId: z.string().nullable().optional(),
+  disputeId: z.string().nullable().optional(),
+  status: z.string().nullable().optional().meta({ description: 'Promises and disputes: their status today.' }),
+  promisedDate: z.string().nullable().optional(),
 });
+
+/** Converts a collection event to the timeline's row shape. */
+function collectionEventJson(event: CollectionEvent) {
+  return {
+    date: event.date,
+    kind: event.kind,
+    itemId: null,
+    itemKind: null,
+    documentNumber: null,
+    allocationId: null,
+    debitItemId: null,
+    debitDocumentNumber: null,
+    creditItemId: null,
+    creditDocumentNumber: null,
+    reversesAllocationId: null,
+    reason: event.reason,
+    currency: event.currency,
+    amount: event.amount === null || event.currencyExponent === null ? null : formatMinor(event.amount, event.currencyExponent),
+    amountLocal: null,
+    activityId: event.kind === 'activity' ? event.id.toString() : null,
+    activityKind: event.activityKind,
+    outcome: event.outcome,
+    contact: event.contact,
+    followUpDate: event.followUpDate,
+    promiseId: event.kind === 'promise' ? event.id.toString() : null,
+    disputeId: event.kind === 'dispute' ? event.id.toString() : null,
+    status: event.status,
+    promisedDate: event.promisedDate,
+  };
+}
+
+/** Sort key of a timeline entry: date, then the rank of its kind, then its id, all descending. */
+const timelineRank: Record<string, number> = { item: 0, allocation: 1, reversal: 2, activity: 3, promise: 4, dispute: 5 };
 
 function idText(id: bigint | null): string | null {
   return id === null ? null : id.toString();
@@ -438,7 +481,7 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
     {
       schema: {
         tags: ['customers'],
-        summary: "A customer's items, allocations and reversals, newest first, one page at a time",
+        summary: "A customer's items, allocations, reversals, activities, promises and disputes, newest first, one page at a time",
         params: customerParamsSchema,
         querystring: timelineQuerySchema,
         response: {
@@ -461,8 +504,12 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
       const customerId = BigInt(request.params.customerId);
       const { company } = await customerForRequest(db, actor, customerId, request.query.company);
       const { limit, offset } = request.query;
-      const [page, exponentOf] = await Promise.all([
-        customerTimeline(db, { companyId: company.companyId, customerId, scope: actor.scope, limit, offset }),
+      // The ledger and the collection work each give their newest
+      // offset + limit entries. Merged in the same order, they contain the
+      // page, which is the slice after `offset`.
+      const [ledger, collections, exponentOf] = await Promise.all([
+        customerTimeline(db, { companyId: company.companyId, customerId, scope: actor.scope, limit: offset + limit, offset: 0 }),
+        collectionTimeline(db, company.companyId, customerId, offset + limit),
         loadCurrencyExponents(db),
       ]);
       const toJson = (event: TimelineEvent) => ({
@@ -482,13 +529,25 @@ export async function registerCustomerRoutes(app: ApiInstance, db: Db): Promise<
         amount: formatMinor(event.amount, exponentOf.get(event.currency)!),
         amountLocal: formatMinor(event.amountLocal, company.currencyExponent),
       });
+      const keyed = [
+        ...ledger.events.map((event) => ({ id: event.itemId ?? event.allocationId ?? 0n, json: toJson(event) as z.infer<typeof eventSchema> })),
+        ...collections.events.map((event) => ({ id: event.id, json: collectionEventJson(event) as z.infer<typeof eventSchema> })),
+      ];
+      keyed.sort((a, b) => {
+        if (a.json.date !== b.json.date) return a.json.date < b.json.date ? 1 : -1;
+        const rank = timelineRank[b.json.kind]! - timelineRank[a.json.kind]!;
+        if (rank !== 0) return rank;
+        if (a.id === b.id) return 0;
+        return a.id < b.id ? 1 : -1;
+      });
+      const page = { total: ledger.total + collections.total, events: keyed.slice(offset, offset + limit).map((entry) => entry.json) };
       return {
         company: company.code,
         currency: company.currency,
         total: page.total,
         limit,
         offset,
-        events: page.events.map(toJson),
+        events: page.events,
       };
     },
   );

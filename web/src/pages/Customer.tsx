@@ -182,10 +182,12 @@ function CustomerItems({ customerId, company, asOf }: { customerId: string; comp
 /** Describes a timeline event from whichever of its fields are present. */
 function eventText(event: TimelineEvent): string {
   const parts: string[] = [];
-  for (const name of ['documentNumber', 'itemKind', 'debitDocumentNumber', 'creditDocumentNumber', 'reason']) {
+  for (const name of ['documentNumber', 'itemKind', 'debitDocumentNumber', 'creditDocumentNumber', 'activityKind', 'outcome', 'contact', 'status', 'reason']) {
     const value = event[name];
-    if (typeof value === 'string' && value !== '') parts.push(value);
+    if (typeof value === 'string' && value !== '') parts.push(['activityKind', 'outcome', 'status'].includes(name) ? value.replaceAll('_', ' ') : value);
   }
+  if (typeof event.promisedDate === 'string') parts.push(`promised for ${event.promisedDate}`);
+  if (typeof event.followUpDate === 'string') parts.push(`follow up on ${event.followUpDate}`);
   return parts.join(' · ');
 }
 
@@ -203,7 +205,7 @@ function Timeline({ customerId, company }: { customerId: string; company: string
         <>
           <ol className="timeline">
             {timeline.data.events.map((event, index) => (
-              <li key={`${event.date}/${index}/${String(event.itemId ?? event.allocationId ?? '')}`}>
+              <li key={`${event.date}/${index}/${String(event.itemId ?? event.allocationId ?? '')}`} data-kind={event.kind}>
                 <DateText value={event.date} /> <span className="badge">{event.kind}</span> {eventText(event)}{' '}
                 {typeof event.amount === 'string' && typeof event.currency === 'string' ? (
                   <Money amount={event.amount} currency={event.currency} />
