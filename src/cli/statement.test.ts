@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { PDFParse } from 'pdf-parse';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSmtp, type LocalSmtp } from '../../test/helpers/smtp.js';
+import { cliActor } from '../auth/actor.js';
+import { setContact } from '../collections/contacts.js';
 import { useCliHarness } from '../../test/helpers/cli.js';
 import type { StatementJson } from '../collections/index.js';
-import { applyImport, type OpenItemInput, type ParsedLedger } from '../ledger/index.js';
+import { applyImport, getCompany, type OpenItemInput, type ParsedLedger } from '../ledger/index.js';
 
 function item(kind: OpenItemInput['kind'], documentNumber: string, date: string, dueDate: string, amount: bigint): OpenItemInput {
   return {
@@ -114,6 +117,55 @@ describe('ardesk statement', () => {
     const { code, stdout, stderr } = await ardesk('statement', ...args);
     expect(code).toBe(1);
     expect(stdout).toBe('');
+    expect(stderr).toBe(message);
+  });
+});
+
+describe('ardesk statement --batch', () => {
+  let smtp: LocalSmtp;
+  beforeAll(async () => {
+    smtp = await startLocalSmtp();
+  });
+  afterAll(async () => {
+    await smtp.close();
+  });
+  const mail = () => ['--email', '--smtp', smtp.url, '--from-address', 'ar@lubricants.example'];
+
+  it('writes the statement of a customer without contact for print', async () => {
+    const folder = join(harness.folder(), 'print');
+    const { code, stdout, stderr } = await ardesk('statement', '--batch', ...period, ...mail(), '--output-dir', folder);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('1 customers: 0 sent, 0 failed, 0 skipped, 1 written');
+    expect(stdout).toMatch(/^K1\s+Fahaheel Motors\s+written\s+1,250\.625\s+.*statement-ST01-K1-2026-02-01-2026-02-28\.pdf/m);
+    expect(await readdir(folder)).toEqual(['statement-ST01-K1-2026-02-01-2026-02-28.pdf']);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('mails the statement to the contact', async () => {
+    await harness.withChildDb(async (database) => {
+      const company = await getCompany(database, 'ST01');
+      const found = await database.query<{ customer_id: bigint }>("select customer_id from customer where customer_number = 'K1'");
+      await setContact(database, company.companyId, { customerId: found.rows[0]!.customer_id, purpose: 'statements', email: 'ap@fahaheel.example' }, cliActor());
+    });
+    const { code, stdout, stderr } = await ardesk('statement', '--batch', ...period, '--customers', 'K1', ...mail());
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^K1\s+Fahaheel Motors\s+sent\s+ap@fahaheel\.example\s+1,250\.625/m);
+    expect(smtp.messages.map((message) => message.envelopeTo)).toEqual([['ap@fahaheel.example']]);
+    const attachment = smtp.messages[0]!.parsed.attachments[0]!;
+    const parser = new PDFParse({ data: attachment.content });
+    const text = (await parser.getText()).text;
+    await parser.destroy();
+    expect(text).toContain('Fahaheel Motors');
+  });
+
+  it.each([
+    [['--batch', ...period], 'ardesk: --batch needs --email, --output-dir DIR or both\n'],
+    [['K1', '--batch', ...period, '--output-dir', 'x'], 'ardesk: --batch takes no customer number ("K1"): use --customers K1\n'],
+    [[...period], 'ardesk: missing customer number: ardesk statement CUSTOMER --from D --to D, or add --batch\n'],
+    [['--batch', ...period, '--email', '--smtp', 'http://127.0.0.1:1', '--from-address', 'a@b.example'], 'ardesk: invalid mail server URL "http://127.0.0.1:1": the scheme must be smtp or smtps\n'],
+  ])('rejects %j with one line', async (args, message) => {
+    const { code, stderr } = await ardesk('statement', ...args);
+    expect(code).toBe(1);
     expect(stderr).toBe(message);
   });
 });

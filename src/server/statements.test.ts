@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestUser } from '../../test/helpers/auth.js';
+import { startLocalSmtp, type LocalSmtp } from '../../test/helpers/smtp.js';
+import { cliActor } from '../auth/actor.js';
+import { setContact } from '../collections/contacts.js';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
 import type { StatementJson } from '../collections/index.js';
 import { applyImport, balanceAsOf, getCompany, type OpenItemInput } from '../ledger/index.js';
@@ -184,5 +187,80 @@ describe('GET /statements/:customerNumber', () => {
   it('answers 401 without credentials', async () => {
     const response = await get(`/statements/N-1?${query}`, {});
     expect(response.statusCode).toBe(401);
+  });
+});
+
+describe('POST /statements/batch', () => {
+  let smtp: LocalSmtp;
+  const saved = { url: process.env.ARDESK_SMTP_URL, from: process.env.ARDESK_MAIL_FROM };
+
+  beforeAll(async () => {
+    smtp = await startLocalSmtp();
+    process.env.ARDESK_SMTP_URL = smtp.url;
+    process.env.ARDESK_MAIL_FROM = 'ar@jahra.example';
+    const company = await getCompany(db, 'KW03');
+    const ids = await db.query<{ customer_id: bigint; customer_number: string }>('select customer_id, customer_number from customer where company_id = $1', [company.companyId]);
+    const idOf = (number: string) => ids.rows.find((row) => row.customer_number === number)!.customer_id;
+    await setContact(db, company.companyId, { customerId: idOf('N-1'), purpose: 'statements', email: 'ap@north.example' }, cliActor());
+    await setContact(db, company.companyId, { customerId: idOf('S-1'), purpose: 'collections', email: 'gone@south.example' }, cliActor());
+    smtp.refuse.add('gone@south.example');
+  });
+
+  afterAll(async () => {
+    await smtp.close();
+    for (const [key, value] of [['ARDESK_SMTP_URL', saved.url], ['ARDESK_MAIL_FROM', saved.from]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  interface BatchBody {
+    total: number;
+    sent: number;
+    failed: number;
+    skipped: number;
+    outcomes: { customerNumber: string; status: string; closingBalance: string | null; error: string | null }[];
+  }
+
+  const batch = (headers: Record<string, string>, payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/api/v1/statements/batch', headers, payload: { company: 'KW03', from: '2026-02-01', to: '2026-02-28', ...payload } });
+
+  it('mails each statement and lists the refused one as failed', async () => {
+    const response = await batch(admin, {});
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json<BatchBody>();
+    expect([body.total, body.sent, body.failed, body.skipped]).toEqual([2, 1, 1, 0]);
+    // N-1: 5,000.250 - 1,000.000 in KWD plus USD 1,234.56 at 37.037 KWD.
+    expect(body.outcomes.map((outcome) => [outcome.customerNumber, outcome.status, outcome.closingBalance])).toEqual([
+      ['N-1', 'sent', formatMinor(5_000_250n - 1_000_000n + 37_037n, 3)],
+      ['S-1', 'failed', '0.999'],
+    ]);
+    expect(smtp.messages.map((message) => message.envelopeTo)).toEqual([['ap@north.example']]);
+    const parser = new PDFParse({ data: smtp.messages[0]!.parsed.attachments[0]!.content });
+    const text = (await parser.getText()).text;
+    await parser.destroy();
+    expect(text).toContain('North Market');
+  });
+
+  it('keeps a regional collector to their region', async () => {
+    const response = await batch(regional, { customers: ['N-1', 'S-1'] });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json<BatchBody>();
+    expect(body.outcomes.map((outcome) => [outcome.customerNumber, outcome.status])).toEqual([
+      ['N-1', 'failed'],
+      ['S-1', 'failed'],
+    ]);
+    expect(body.outcomes[0]!.error).toBe('customer "N-1" not found in company KW03');
+  });
+
+  it('refuses a role that does not send statements', async () => {
+    const auditor = bearer((await createTestUser(db, { role: 'auditor' })).token);
+    expect((await batch(auditor, {})).statusCode).toBe(403);
+  });
+
+  it('names a selection given two ways', async () => {
+    const response = await batch(admin, { region: 'North', customers: ['N-1'] });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ error: { field: string } }>().error.field).toBe('customers');
   });
 });

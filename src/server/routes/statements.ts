@@ -8,7 +8,12 @@ import {
   statementWorkbook,
   type StatementJson,
 } from '../../collections/index.js';
+import { runStatementBatch, type StatementSelection } from '../../collections/statement-batch.js';
 import type { Db } from '../../db/types.js';
+import { InputError } from '../../shared/errors.js';
+import { formatMinor } from '../../shared/money.js';
+import { createMailer, mailSettings } from '../../mail/mailer.js';
+import { companyForRequest } from './customers.js';
 import { companiesInScope } from '../auth.js';
 import { errorResponseSchema, isoDateSchema, type ApiInstance } from '../validation.js';
 
@@ -90,12 +95,121 @@ const statementSchema = z
   })
   .describe('The statement (format=json); a PDF or XLSX file for the other formats.');
 
+const batchBodySchema = z.object({
+  company: z.string().optional().meta({ description: 'Company code, which may be omitted when you can see one company only.' }),
+  from: isoDateSchema.meta({ description: 'First day of the period, YYYY-MM-DD.' }),
+  to: isoDateSchema.meta({ description: 'Last day of the period, YYYY-MM-DD, not before `from`.' }),
+  region: z.string().min(1).optional().meta({ description: 'Only the customers of this region.' }),
+  customers: z
+    .array(z.string().min(1).max(200))
+    .min(1)
+    .max(10_000)
+    .optional()
+    .meta({ description: 'Only these customer numbers. Without region or customers: every customer with a balance at `to` or a movement in the period.' }),
+});
+
+const batchResponseSchema = z.object({
+  company: z.string(),
+  currency: z.string(),
+  from: z.string(),
+  to: z.string(),
+  total: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int().meta({ description: 'Customers without a statements or collections contact.' }),
+  outcomes: z.array(
+    z.object({
+      customerNumber: z.string(),
+      customerName: z.string().nullable(),
+      status: z.enum(['sent', 'failed', 'skipped', 'written']),
+      to: z.string().nullable(),
+      error: z.string().nullable(),
+      closingBalance: amount('Closing balance in the company currency.').nullable(),
+      mailId: z.string().nullable(),
+    }),
+  ),
+});
+
+/** Reads the selection of a batch; region and customers exclude each other. */
+function batchSelection(body: z.infer<typeof batchBodySchema>): StatementSelection {
+  if (body.region !== undefined && body.customers !== undefined) {
+    throw new InputError('region and customers select in different ways: give one of them', 'invalid_parameter', 'customers');
+  }
+  if (body.customers !== undefined) return { kind: 'customers', customerNumbers: body.customers };
+  if (body.region !== undefined) return { kind: 'region', region: body.region };
+  return { kind: 'active' };
+}
+
+/**
+ * Registers `POST /statements/batch`, which mails the statements of many
+ * customers through the mail server of ARDESK_SMTP_URL, from
+ * ARDESK_MAIL_FROM, and returns one outcome per customer.
+ */
+async function registerBatchRoute(app: ApiInstance, db: Db): Promise<void> {
+  app.post(
+    '/statements/batch',
+    {
+      config: { permission: 'collections.work' },
+      schema: {
+        tags: ['collections'],
+        summary: 'Mail the statements of many customers, each to its statements contact',
+        description:
+          'Builds each statement, draws it as a PDF and mails it to the customer\'s statements contact (or else its collections contact). Customers without a contact are listed as skipped; a refused recipient is listed as failed and the batch goes on. Every message is recorded in the customer\'s mail history. The request returns when the batch is done.',
+        body: batchBodySchema,
+        response: {
+          200: batchResponseSchema,
+          400: errorResponseSchema.describe('Invalid parameter, or no mail server configured.'),
+          401: errorResponseSchema.describe('Not signed in.'),
+          403: errorResponseSchema.describe('Your role may not send statements, or the company is outside your scope.'),
+          404: errorResponseSchema.describe('Unknown company.'),
+        },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const selection = batchSelection(request.body);
+      const company = await companyForRequest(db, actor, request.body.company);
+      const mailer = createMailer(mailSettings());
+      try {
+        const result = await runStatementBatch(
+          db,
+          { company: company.code, from: request.body.from, to: request.body.to, selection, scope: actor.scope },
+          { mailer },
+          actor,
+        );
+        return {
+          company: result.company.code,
+          currency: result.company.currency,
+          from: result.from,
+          to: result.to,
+          total: result.total,
+          sent: result.sent,
+          failed: result.failed,
+          skipped: result.skipped,
+          outcomes: result.outcomes.map((outcome) => ({
+            customerNumber: outcome.customerNumber,
+            customerName: outcome.customerName,
+            status: outcome.status,
+            to: outcome.to,
+            error: outcome.error,
+            closingBalance: outcome.closingBalance === null ? null : formatMinor(outcome.closingBalance, result.company.currencyExponent),
+            mailId: outcome.mailId?.toString() ?? null,
+          })),
+        };
+      } finally {
+        mailer.close();
+      }
+    },
+  );
+}
+
 /**
  * Registers `GET /statements/:customerNumber`, the customer's statement
- * of account for a period as JSON, PDF or XLSX. A customer outside the
+ * of account for a period as JSON, PDF or XLSX, and `POST /statements/batch`. A customer outside the
  * caller's scope gets 403 and is recorded as a denied attempt.
  */
 export async function registerStatementRoutes(app: ApiInstance, db: Db): Promise<void> {
+  await registerBatchRoute(app, db);
   app.get(
     '/statements/:customerNumber',
     {
