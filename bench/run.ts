@@ -23,6 +23,9 @@ import { agingReport, createColumnarAgingEngine, defaultBucketLimits, type Aging
 import { addMonths, daysInMonth, isIsoDate, toEpochDay, type IsoDate } from '../src/shared/dates.js';
 import { printApiResults, runApiBench, type ApiBenchResult } from './api.js';
 import { printCashResults, runCashBench, type CashBenchResult } from './cash.js';
+import { printDunningResults, runDunningBench, type DunningBenchResult } from './dunning.js';
+import { printStatementResults, runStatementBench, type StatementBenchResult } from './statements.js';
+import { printWorklistResults, runWorklistBench, type WorklistBenchResult } from './worklist.js';
 import { runHandAging, totalsOf, type HandGrouping } from './sql.js';
 import { ageTyped, typedTotals } from './typed.js';
 import {
@@ -45,6 +48,8 @@ interface BenchArgs {
   apiSeconds: number;
   /** Bank statement lines for the cash application part; 0 skips it. */
   cashLines: number;
+  /** Whether to run the collections part: worklist ranking, dunning proposal, statements. */
+  collections: boolean;
   items: number;
   customers: number;
   engines: Engine[];
@@ -101,14 +106,22 @@ interface EngineResult {
   /** The HTTP API under load, when --api-seconds is above 0. */
   api: ApiBenchResult | null;
   cash: CashBenchResult | null;
+  collections: CollectionsResult | null;
   reports: ReportResult[];
   peakRssBytesSoFar: number;
+}
+
+interface CollectionsResult {
+  worklist: WorklistBenchResult;
+  dunning: DunningBenchResult;
+  statements: StatementBenchResult;
 }
 
 const usage = `usage: npm run bench -- [--items N] [--customers N] [--engines pglite,postgres]
                         [--seed N] [--end-date YYYY-MM-DD] [--repeat N] [--pglite-dir DIR]
                         [--api-seconds N (0 skips the HTTP API part)]
                         [--cash-lines N (bank statement lines to match; 0 skips)]
+                        [--collections yes|no (worklist, dunning and statements; default yes)]
 PostgreSQL is reached through DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).`;
 
 /** An invalid command-line option, printed without a stack trace. */
@@ -127,6 +140,7 @@ function parseBenchArgs(argv: string[]): BenchArgs {
       'pglite-dir': { type: 'string' },
       'api-seconds': { type: 'string', default: '10' },
       'cash-lines': { type: 'string', default: '10000' },
+      collections: { type: 'string', default: 'yes' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -147,6 +161,9 @@ function parseBenchArgs(argv: string[]): BenchArgs {
       throw new UsageError(`invalid engine "${engine}" in --engines: use pglite, postgres or both\n${usage}`);
     }
   }
+  if (values.collections !== 'yes' && values.collections !== 'no') {
+    throw new UsageError(`invalid --collections "${values.collections}": use yes or no\n${usage}`);
+  }
   if (!isIsoDate(values['end-date'])) {
     throw new UsageError(`invalid --end-date "${values['end-date']}": use YYYY-MM-DD\n${usage}`);
   }
@@ -161,6 +178,7 @@ function parseBenchArgs(argv: string[]): BenchArgs {
     pgliteDir: values['pglite-dir'],
     apiSeconds: count(values['api-seconds'], 'api-seconds', 0),
     cashLines: count(values['cash-lines'], 'cash-lines', 0),
+    collections: values.collections === 'yes',
   };
 }
 
@@ -313,6 +331,14 @@ async function runEngine(
             progress: (text) => progress.step(`${engine}: ${text}`),
           })
         : null;
+    const stage = (text: string) => progress.step(`${engine}: ${text}`);
+    const collections = args.collections
+      ? {
+          worklist: await runWorklistBench(db, { companyCode: benchCompanyCode, endDate: args.endDate, progress: stage, repeat: args.repeat }),
+          dunning: await runDunningBench(db, { companyCode: benchCompanyCode, endDate: args.endDate, progress: stage, repeat: args.repeat }),
+          statements: await runStatementBench(db, { companyCode: benchCompanyCode, endDate: args.endDate, progress: stage }),
+        }
+      : null;
     // Last, because it posts payments to the ledger the reports above read.
     const cash =
       args.cashLines > 0
@@ -335,6 +361,7 @@ async function runEngine(
       columnarLoadMs,
       api,
       cash,
+      collections,
       reports: results,
       peakRssBytesSoFar: memory.peakBytes,
     };
@@ -503,6 +530,13 @@ async function main(): Promise<void> {
     printApiResults(result.api);
   }
   for (const result of engineResults) {
+    if (!result.collections) continue;
+    process.stdout.write(`\nCollections on ${result.engine}\n`);
+    printWorklistResults(result.collections.worklist);
+    printDunningResults(result.collections.dunning);
+    printStatementResults(result.collections.statements);
+  }
+  for (const result of engineResults) {
     if (result.cash) printCashResults(result.engine, result.cash);
   }
   process.stdout.write(
@@ -510,9 +544,9 @@ async function main(): Promise<void> {
   );
   const outFile = writeJson(args, ledger, generateMs, typedResults, engineResults, peakRss, loadAverages);
   process.stdout.write(`Results written to ${outFile}\n`);
-  const mismatchCount = engineResults
-    .flatMap((result) => result.reports)
-    .filter((report) => report.mismatches.length > 0).length;
+  const mismatchCount =
+    engineResults.flatMap((result) => result.reports).filter((report) => report.mismatches.length > 0).length +
+    engineResults.filter((result) => result.collections && (result.collections.worklist.mismatches.length > 0 || result.collections.dunning.mismatches.length > 0)).length;
   if (mismatchCount > 0) {
     process.stderr.write(`\n*** ${mismatchCount} report(s) with MISMATCHED totals: see the messages above ***\n`);
     process.exitCode = 1;

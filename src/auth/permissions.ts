@@ -15,6 +15,11 @@ export const permissions = [
   'checks.manage',
   'collections.target',
   'collections.work',
+  'collections.review',
+  'collections.strategy',
+  'customers.risk_class',
+  'dunning.run',
+  'dunning.approve',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -42,6 +47,16 @@ export const permissionTable: Readonly<Record<Permission, readonly Role[]>> = {
   'collections.target': ['admin', 'finance', 'credit_manager'],
   // Logging activities, recording promises to pay and working disputes.
   'collections.work': ['admin', 'finance', 'credit_manager', 'collector', 'credit_analyst', 'sales'],
+  // Holding regional overdue reviews and recording the actions agreed in them.
+  'collections.review': ['admin', 'finance', 'credit_manager'],
+  // Editing collection strategies and the rules that assign them.
+  'collections.strategy': ['admin', 'finance', 'credit_manager'],
+  // Setting a customer's risk class, which picks strategy steps and weighs the worklist.
+  'customers.risk_class': ['admin', 'finance', 'credit_manager', 'credit_analyst'],
+  // Proposing dunning runs, dropping letters from them and sending them.
+  // A second person with dunning.approve approves a run.
+  'dunning.run': ['admin', 'finance', 'credit_manager', 'collector'],
+  'dunning.approve': ['admin', 'finance', 'credit_manager'],
 };
 
 export function isPermission(value: unknown): value is Permission {

@@ -28,7 +28,9 @@ describe('ardesk jobs', () => {
     expect(runs.map((run) => [run.job, run.status])).toEqual([
       ['aging-snapshot', 'done'],
       ['cash-match', 'done'],
+      ['dunning-proposal', 'done'],
       ['promise-check', 'done'],
+      ['worklist-ranking', 'done'],
     ]);
   });
 

@@ -11,7 +11,11 @@ import { registerCheckCommands } from './checks.js';
 import { registerBankCommands } from './bank.js';
 import { registerJobCommands } from './jobs.js';
 import { registerStatementCommand } from './statement.js';
+import { registerReviewCommands } from './review.js';
 import { registerCollectionWorkCommands } from './collections-work.js';
+import { registerWorklistCommands } from './worklist.js';
+import { registerContactCommands } from './contacts.js';
+import { registerDunningCommands } from './dunning.js';
 import { reportCliError } from './context.js';
 
 export function buildProgram(): Command {
@@ -34,7 +38,11 @@ export function buildProgram(): Command {
   registerBankCommands(program);
   registerJobCommands(program);
   registerStatementCommand(program);
+  registerReviewCommands(program);
   registerCollectionWorkCommands(program);
+  registerWorklistCommands(program);
+  registerContactCommands(program);
+  registerDunningCommands(program);
   return program;
 }
 

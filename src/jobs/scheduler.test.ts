@@ -38,7 +38,9 @@ describe('runDailyJobs', () => {
     expect(first.map((outcome) => [outcome.job, outcome.outcome])).toEqual([
       ['cash-match', 'ran'],
       ['promise-check', 'ran'],
+      ['worklist-ranking', 'ran'],
       ['aging-snapshot', 'ran'],
+      ['dunning-proposal', 'ran'],
     ]);
     expect(await snapshotCount(db, '2026-06-01')).toBe(1n);
     // The snapshot's total is the ledger's balance that day.
@@ -55,7 +57,9 @@ describe('runDailyJobs', () => {
     expect(runs.map((run) => [run.job, run.status, run.attempts])).toEqual([
       ['aging-snapshot', 'done', 1],
       ['cash-match', 'done', 1],
+      ['dunning-proposal', 'done', 1],
       ['promise-check', 'done', 1],
+      ['worklist-ranking', 'done', 1],
     ]);
   });
 
@@ -91,7 +95,7 @@ describe.skipIf(testEngine !== 'postgres')('two servers at once', () => {
     const other = await openDb({ databaseUrl: process.env.DATABASE_URL!, schema: db.childEnv.ARDESK_DB_SCHEMA });
     try {
       const [left, right] = await Promise.all([runDailyJobs(db, '2026-06-10', actor), runDailyJobs(other, '2026-06-10', actor)]);
-      for (const job of ['cash-match', 'promise-check', 'aging-snapshot']) {
+      for (const job of ['cash-match', 'promise-check', 'worklist-ranking', 'aging-snapshot', 'dunning-proposal']) {
         const ran = [...left, ...right].filter((outcome) => outcome.job === job && outcome.outcome === 'ran');
         expect(ran, job).toHaveLength(1);
       }

@@ -10,6 +10,8 @@ import type { Actor } from '../auth/types.js';
 import { recordAudit } from '../audit/audit.js';
 import { applyCash } from '../cash/apply.js';
 import { evaluatePromises } from '../collections/promises.js';
+import { createDunningRun } from '../collections/dunning.js';
+import { rankWorklist } from '../collections/worklist.js';
 import type { Db } from '../db/types.js';
 import { listCompanies } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
@@ -42,11 +44,27 @@ export const dailyJobs: readonly DailyJob[] = [
     },
   },
   {
+    name: 'worklist-ranking',
+    description: "rank the day's collection worklist: strategy steps, follow-ups and promises due",
+    async run(db, company, date, actor) {
+      const result = await rankWorklist(db, company, date, actor);
+      return { entries: result.entries, ms: Math.round(result.durationMs) };
+    },
+  },
+  {
     name: 'aging-snapshot',
     description: "store the day's aging by customer and bucket",
     async run(db, company, date, actor) {
       const snapshot = await takeSnapshot(db, { company: company.code, asOf: date }, actor);
       return { created: snapshot.created, lines: snapshot.lineCount };
+    },
+  },
+  {
+    name: 'dunning-proposal',
+    description: "store the day's dunning proposal as a run for review (not approved, not sent)",
+    async run(db, company, date, actor) {
+      const run = await createDunningRun(db, company, date, actor, { source: 'job' });
+      return run === null ? { stored: false } : { stored: true, runId: run.runId.toString(), letters: run.letters.length };
     },
   },
 ];

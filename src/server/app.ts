@@ -24,6 +24,10 @@ import { registerExportRoutes } from './routes/exports.js';
 import { registerMappingRoutes } from './routes/mappings.js';
 import { registerStatementRoutes } from './routes/statements.js';
 import { registerCollectionRoutes } from './routes/collections.js';
+import { registerDunningRoutes } from './routes/dunning.js';
+import { registerReviewRoutes } from './routes/reviews.js';
+import { registerWorklistRoutes } from './routes/worklist.js';
+import { registerContactRoutes } from './routes/contacts.js';
 import { packageRoot, registerWebApp, webAppBuilt } from './web.js';
 import type { Clock } from '../auth/index.js';
 import { createColumnarAgingEngine, setAgingEngine } from '../aging/index.js';
@@ -121,6 +125,10 @@ export async function registerApi(
       await registerMappingRoutes(typed, join(packageRoot, 'examples', 'mappings'));
       await registerStatementRoutes(typed, db);
       await registerCollectionRoutes(typed, db);
+      await registerDunningRoutes(typed, db);
+      await registerReviewRoutes(typed, db);
+      await registerWorklistRoutes(typed, db);
+      await registerContactRoutes(typed, db);
     },
     { prefix: apiPrefix },
   );

@@ -8,12 +8,16 @@ import { CashPage } from './pages/Cash.js';
 import { CashReceiptsPage } from './pages/CashReceipts.js';
 import { ChecksPage } from './pages/Checks.js';
 import { CollectionsPage } from './pages/Collections.js';
+import { ReviewPage, ReviewsPage, reviewRoles } from './pages/Reviews.js';
 import { CustomerPage } from './pages/Customer.js';
 import { CustomersPage } from './pages/Customers.js';
 import { DashboardPage } from './pages/Dashboard.js';
+import { DunningPage } from './pages/Dunning.js';
 import { ImportsPage } from './pages/Imports.js';
 import { SignInPage } from './pages/SignIn.js';
 import { UsersPage } from './pages/Users.js';
+import { WorklistPage } from './pages/Worklist.js';
+import { StrategiesPage } from './pages/Strategies.js';
 import { adminRoles, auditRoles, bankRoles, importRoles, roleList } from './roles.js';
 import { Link, navigate, useLocation } from './router.js';
 import { SessionContext, useSession, type Session } from './session.js';
@@ -119,6 +123,10 @@ function SignedIn({
     { href: '/cash-receipts', label: 'Cash receipts' },
     { href: '/checks', label: 'Checks' },
     { href: '/collections', label: 'Collections' },
+    ...(reviewRoles.has(user.role) ? [{ href: '/reviews', label: 'Reviews' }] : []),
+    { href: '/dunning', label: 'Dunning' },
+    ...(['admin', 'finance', 'credit_manager', 'collector', 'credit_analyst', 'sales'].includes(user.role) ? [{ href: '/worklist', label: 'Worklist' }] : []),
+    { href: '/strategies', label: 'Strategies' },
     ...(importRoles.has(user.role) ? [{ href: '/imports', label: 'Imports' }] : []),
     ...(bankRoles.has(user.role) ? [{ href: '/bank', label: 'Bank' }] : []),
     ...(adminRoles.has(user.role) ? [{ href: '/users', label: 'Users' }] : []),
@@ -160,6 +168,11 @@ function Page({ path, role }: { path: string; role: string }) {
   if (path === '/bank') return <BankPage />;
   if (path === '/checks') return <ChecksPage />;
   if (path === '/collections') return <CollectionsPage />;
+  if (path === '/reviews' && reviewRoles.has(role)) return <ReviewsPage />;
+  if (/^\/reviews\/\d+$/.test(path) && reviewRoles.has(role)) return <ReviewPage reviewId={path.slice('/reviews/'.length)} />;
+  if (path === '/dunning') return <DunningPage />;
+  if (path === '/worklist') return <WorklistPage />;
+  if (path === '/strategies') return <StrategiesPage />;
   if (path === '/users' && adminRoles.has(role)) return <UsersPage />;
   if (path === '/audit' && auditRoles.has(role)) return <AuditPage />;
   return (

@@ -31,11 +31,14 @@ export interface AgingRow {
   currency: string;
   amounts: string[];
   total: string;
+  /** Part of the total in dispute on the as-of date; the buckets include it. */
+  disputed: string;
 }
 
 export interface AgingTotal {
   amounts: string[];
   total: string;
+  disputed: string;
 }
 
 export interface AgingReport {
@@ -403,4 +406,236 @@ export interface CashReceipt {
   decisionReason: string | null;
   paymentItemId: string | null;
   lines: { itemId: string; documentNumber: string; amount: string }[];
+}
+
+export type StrategyAction = 'email_reminder' | 'call' | 'letter' | 'visit' | 'stop_supply' | 'legal';
+export type RiskClass = 'low' | 'medium' | 'high' | 'very_high';
+
+/** One customer of the ranked worklist, with the parts of its score (points as decimal text). */
+export interface WorklistEntry {
+  rank: number;
+  customerId: string;
+  customerNumber: string;
+  customerName: string;
+  collector: string | null;
+  region: string | null;
+  riskClass: RiskClass | null;
+  strategy: string | null;
+  strategyVersion: number | null;
+  stepPosition: number | null;
+  action: StrategyAction | null;
+  stepDueDate: string | null;
+  daysPastDue: number | null;
+  overdue: string;
+  disputed: string;
+  brokenPromises: number;
+  followUpDate: string | null;
+  promiseDueDate: string | null;
+  promiseBrokenDate: string | null;
+  parts: { amount: string; days: string; risk: string; brokenPromises: string; step: string; tasks: string };
+  score: string;
+}
+
+export interface WorklistResponse extends Paged {
+  company: string;
+  currency: string;
+  date: string;
+  rankedAt: string;
+  collectors: { collector: string | null; entries: number }[];
+  entries: WorklistEntry[];
+}
+
+export interface StrategyStep {
+  position?: number;
+  action: StrategyAction;
+  daysFrom: number;
+  daysTo: number | null;
+  minAmount: string;
+  riskClass: RiskClass | null;
+  segment: string | null;
+  weight: number;
+  note: string | null;
+}
+
+export interface Strategy {
+  code: string;
+  name: string;
+  isDefault: boolean;
+  active: boolean;
+  version: number;
+  updatedBy: string;
+  updatedAt: string;
+  steps: StrategyStep[];
+}
+
+export interface StrategyRule {
+  ruleId: string;
+  priority: number;
+  strategy: string;
+  segment: string | null;
+  riskClass: RiskClass | null;
+  region: string | null;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export const dunningLetterStatuses = ['proposed', 'dropped', 'approved', 'sent', 'failed', 'printed'] as const;
+export type DunningLetterStatus = (typeof dunningLetterStatuses)[number];
+
+/** A dunning letter's amounts in one currency, as decimal text. */
+export interface DunningTotal {
+  currency: string;
+  openAmount: string;
+  interest: string;
+  fee: string;
+  total: string;
+}
+
+export interface DunningItem {
+  itemId: string;
+  documentNumber: string;
+  dueDate: string;
+  daysPastDue: number;
+  currency: string;
+  openAmount: string;
+  level: number;
+  interestDays: number;
+  interest: string;
+}
+
+export interface DunningLetter {
+  letterId: string;
+  runId: string;
+  asOf: string;
+  customerId: string;
+  customerNumber: string;
+  customerName: string;
+  level: number;
+  language: string;
+  status: DunningLetterStatus;
+  toAddress: string | null;
+  error: string | null;
+  dropReason: string | null;
+  feeCurrency: string | null;
+  fee: string | null;
+  items: DunningItem[];
+  totals: DunningTotal[];
+}
+
+export interface DunningRun {
+  runId: string;
+  company: string;
+  asOf: string;
+  status: 'proposed' | 'approved';
+  source: 'manual' | 'job';
+  createdBy: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  approvableByYou: boolean;
+  letters: DunningLetter[];
+  totals: DunningTotal[];
+}
+
+export interface DunningRunSummary {
+  runId: string;
+  asOf: string;
+  status: 'proposed' | 'approved';
+  source: 'manual' | 'job';
+  createdBy: string;
+  approvedBy: string | null;
+  letters: number;
+  dropped: number;
+  sent: number;
+  failed: number;
+}
+
+export interface DunningProposalLetter {
+  customerId: string;
+  customerNumber: string;
+  customerName: string;
+  level: number;
+  language: string;
+  email: string | null;
+  feeCurrency: string | null;
+  fee: string | null;
+  items: DunningItem[];
+  totals: DunningTotal[];
+}
+
+export interface DunningSendResult {
+  runId: string;
+  sent: number;
+  failed: number;
+  toPrint: number;
+}
+
+export interface ReviewSummary {
+  reviewId: string;
+  company: string;
+  region: string;
+  date: string;
+  previousReviewId: string | null;
+  customerCount: number;
+  overdue: string;
+  currency: string;
+  openActions: number;
+  createdBy: string;
+}
+
+export interface ReviewCustomer {
+  customerId: string;
+  customerNumber: string;
+  name: string;
+  /** new: not on the previous review; gone: on the previous review only. */
+  status: 'new' | 'listed' | 'gone';
+  overdue: string;
+  previousOverdue: string | null;
+  /** Null on the first review of a region. */
+  change: string | null;
+  balance: string;
+  disputed: string;
+  checkCover: string;
+  netExposure: string;
+  bucketAmounts: string[];
+  promises: { promiseId: string; currency: string; amount: string; promisedDate: string }[];
+  disputes: { disputeId: string; currency: string; amount: string; reason: string; openedDate: string }[];
+}
+
+export interface ReviewAction {
+  actionId: string;
+  reviewId: string;
+  customerNumber: string;
+  customerName: string;
+  text: string;
+  owner: string;
+  due: string;
+  activityId: string;
+  status: 'open' | 'done';
+  doneDate: string | null;
+  doneBy: string | null;
+  createdBy: string;
+}
+
+export interface OverdueReview {
+  reviewId: string;
+  company: string;
+  currency: string;
+  region: string;
+  date: string;
+  previous: { reviewId: string; date: string } | null;
+  buckets: AgingBucket[];
+  customers: ReviewCustomer[];
+  totals: {
+    overdue: string;
+    previousOverdue: string | null;
+    change: string | null;
+    balance: string;
+    disputed: string;
+    checkCover: string;
+    netExposure: string;
+    bucketAmounts: string[];
+  };
+  actions: ReviewAction[];
+  createdBy: string;
+  createdAt: string;
 }

@@ -59,7 +59,7 @@ async function amountOf(db: Queryable, text: string, currency: string, field: st
 }
 
 /** Returns the customer named in the path with its company, after the scope check that raises ForbiddenError naming `action`. */
-async function customerOf(db: Db, actor: Actor, customerId: string, action: string): Promise<{ company: Company; customerId: bigint }> {
+export async function customerOf(db: Db, actor: Actor, customerId: string, action: string): Promise<{ company: Company; customerId: bigint }> {
   const customer = await getCustomer(db, BigInt(customerId));
   const company = await getCompanyById(db, customer.companyId);
   await customerInScope(db, company.companyId, customer.customerId, actor.scope, action);
