@@ -111,7 +111,7 @@ describe('ardesk dunning', () => {
     expect(approved.stdout).toContain('approved by finance@ardesk.example');
 
     const printFile = join(harness.folder(), 'print.pdf');
-    const sent = await ardesk('dunning', 'send', runId, '--smtp', smtp.url, '--from', 'ar@gulfcables.example', '--print', printFile, '--as', 'collector@ardesk.example');
+    const sent = await ardesk('dunning', 'send', runId, '--smtp', smtp.url, '--from-address', 'ar@gulfcables.example', '--print', printFile, '--as', 'collector@ardesk.example');
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toContain('sent 1, failed 0, printed 1');
     expect(smtp.messages).toHaveLength(1);

@@ -366,11 +366,11 @@ function registerSendCommands(dunning: Command): void {
       .argument('<run>', 'run number')
       .option('--print <file>', 'write the letters of customers without a contact into this PDF file')
       .option('--smtp <url>', 'mail server, smtp://host:port (default $ARDESK_SMTP_URL)')
-      .option('--from <address>', 'sender address (default $ARDESK_MAIL_FROM)')
+      .option('--from-address <address>', 'sender address (default $ARDESK_MAIL_FROM)')
       .option(...asOption),
-  ).action(async (runText: string, options: { dataDir?: string; print?: string; smtp?: string; from?: string; as?: string }) => {
+  ).action(async (runText: string, options: { dataDir?: string; print?: string; smtp?: string; fromAddress?: string; as?: string }) => {
     await withDb(options, async (db) => {
-      const mail = { ...(options.smtp === undefined ? {} : { url: options.smtp }), ...(options.from === undefined ? {} : { from: options.from }) };
+      const mail = { ...(options.smtp === undefined ? {} : { url: options.smtp }), ...(options.fromAddress === undefined ? {} : { from: options.fromAddress }) };
       const result = await sendDunningRun(db, parseId(runText, 'run'), await actorFor(db, options.as), { mail, printFile: options.print });
       for (const outcome of result.outcomes) {
         const where = outcome.to ?? (outcome.status === 'printed' ? options.print : 'no contact: use --print FILE');
