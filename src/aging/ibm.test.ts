@@ -2,50 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, sampleDataDir, type TestDb } from '../../test/helpers/db.js';
+import { dayNumber, parseRawIbm, type RawInvoice } from '../../test/helpers/ibm-raw.js';
 import { importIbmAr } from '../integration/index.js';
 import { agingItems, agingReport, defaultBucketLimits, snapshotAging, takeSnapshot, type AgingRequest } from './index.js';
 
 const dir = sampleDataDir();
 const monthEnds = ['2012-03-31', '2012-06-30', '2012-12-31', '2013-06-30', '2013-12-31'];
-
-interface RawInvoice {
-  country: string;
-  customer: string;
-  invoiceDate: string;
-  dueDate: string;
-  settledDate: string;
-  cents: bigint;
-}
-
-/** M/D/YYYY to YYYY-MM-DD. */
-function usDate(text: string): string {
-  const [month, day, year] = text.split('/');
-  return `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`;
-}
-
-function dayNumber(iso: string): number {
-  const [year, month, day] = iso.split('-').map(Number);
-  return Date.UTC(year!, month! - 1, day!) / 86_400_000;
-}
-
-/** Reads the CSV text directly: the file has no quoted fields and two-decimal amounts. */
-function parseRaw(text: string): RawInvoice[] {
-  const lines = text.split('\r\n').filter((line) => line !== '');
-  const header = lines[0]!.split(',');
-  const column = (name: string) => header.indexOf(name);
-  return lines.slice(1).map((line) => {
-    const cells = line.split(',');
-    const [whole, fraction = ''] = cells[column('InvoiceAmount')]!.split('.');
-    return {
-      country: cells[column('countryCode')]!,
-      customer: cells[column('customerID')]!,
-      invoiceDate: usDate(cells[column('InvoiceDate')]!),
-      dueDate: usDate(cells[column('DueDate')]!),
-      settledDate: usDate(cells[column('SettledDate')]!),
-      cents: BigInt(whole! + fraction.padEnd(2, '0')),
-    };
-  });
-}
 
 /**
  * Computes the expected aging per country in cents from the raw rows. An
@@ -88,7 +50,7 @@ describe.skipIf(!dir)('aging of the IBM late-payment ledger', () => {
   beforeAll(async () => {
     db = await openTestDb();
     const file = join(dir!, 'ibm-watson-ar-late-payments', 'WA_Fn-UseC_-Accounts-Receivable.csv');
-    invoices = parseRaw(await readFile(file, 'utf8'));
+    invoices = parseRawIbm(await readFile(file, 'utf8'));
     await importIbmAr(db, file, { company: 'IBM', currency: 'USD' });
   });
   afterAll(async () => {

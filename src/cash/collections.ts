@@ -9,6 +9,7 @@
  * company currency.
  */
 import { recordAudit } from '../audit/audit.js';
+import { recordCliDenial } from '../audit/denials.js';
 import { checkCompanyWrite, ForbiddenError } from '../auth/errors.js';
 import { can } from '../auth/permissions.js';
 import { scopeCondition } from '../auth/scope.js';
@@ -323,18 +324,7 @@ export async function setCollectionTarget(
       return target;
     });
   } catch (error) {
-    // The API's error hook records denials; the command line has none.
-    if (error instanceof ForbiddenError && actor.via === 'cli') {
-      await recordAudit(db, {
-        actor,
-        action: error.attempt.action,
-        entity: error.attempt.entity,
-        entityId: error.attempt.entityId,
-        companyId: error.attempt.companyId ?? null,
-        reason: error.message,
-        outcome: 'denied',
-      });
-    }
+    await recordCliDenial(db, actor, error);
     throw error;
   }
 }

@@ -4,7 +4,6 @@
  * items it pays, and a returned receipt is undone by reversing entries,
  * never by changing what was posted.
  */
-import { markWorklistStale } from '../collections/worklist.js';
 import type { Queryable } from '../db/types.js';
 import { insertAllocations } from '../ledger/allocations.js';
 import { insertItems } from '../ledger/items.js';
@@ -122,11 +121,6 @@ export async function postReceipts(
     }
   }
   await insertAllocations(db, company.companyId, allocations, null, inserted.insertedStates);
-  await markWorklistStale(db, company.companyId, {
-    customerIds: receipts.map((receipt) => receipt.customerId),
-    itemIds: receipts.flatMap((receipt) => receipt.allocations.map((line) => line.itemId)),
-    fromDate: receipts.reduce((first, receipt) => (receipt.date < first ? receipt.date : first), receipts[0]!.date),
-  });
   return receipts.map((receipt) => ({
     erpKey: receipt.erpKey,
     paymentItemId: inserted.insertedStates.get(receipt.erpKey)!.itemId,
@@ -244,14 +238,5 @@ export async function reverseReceipt(
     null,
     inserted.insertedStates,
   );
-  const reopened = await db.query<{ debit_item_id: bigint }>(
-    'select debit_item_id from allocation where company_id = $1 and allocation_id = any($2::bigint[])',
-    [company.companyId, reversedAllocationIds.map(String)],
-  );
-  await markWorklistStale(db, company.companyId, {
-    customerIds: [customerId.rows[0]!.customer_id],
-    itemIds: reopened.rows.map((allocation) => allocation.debit_item_id),
-    fromDate: date,
-  });
   return { reversedAllocationIds, offsetItemId: offset.itemId };
 }

@@ -4,6 +4,7 @@
  * (maker-checker). Until then a receipt changes no balance.
  */
 import { recordAudit } from '../audit/audit.js';
+import { recordCliDenial } from '../audit/denials.js';
 import { checkCompanyWrite, ForbiddenError } from '../auth/errors.js';
 import { can, type Permission } from '../auth/permissions.js';
 import { inScope, scopeCondition } from '../auth/scope.js';
@@ -228,24 +229,6 @@ function auditView(receipt: CashReceipt) {
     paymentItemId: receipt.paymentItemId,
     lines: receipt.lines.map((line) => ({ itemId: line.itemId, documentNumber: line.documentNumber, amount: line.amount })),
   };
-}
-
-/**
- * The API records every ForbiddenError in the audit trail from its error
- * hook; the command line has no such hook, so a denied command line
- * attempt is recorded here, after the transaction has rolled back.
- */
-async function recordCliDenial(db: Db, actor: Actor, error: unknown): Promise<void> {
-  if (!(error instanceof ForbiddenError) || actor.via !== 'cli') return;
-  await recordAudit(db, {
-    actor,
-    action: error.attempt.action,
-    entity: error.attempt.entity,
-    entityId: error.attempt.entityId,
-    companyId: error.attempt.companyId ?? null,
-    reason: error.message,
-    outcome: 'denied',
-  });
 }
 
 function checkPermission(actor: Actor, permission: Permission, action: string, entityId: string | null, companyId: number | null): void {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { cliActor, getUser, loadScope, type Actor } from '../auth/index.js';
 import {
   checkMonth,
   checkPeriod,
@@ -22,42 +21,18 @@ import {
   type CashReceiptStatus,
 } from '../cash/receipts.js';
 import type { Queryable } from '../db/types.js';
-import { currencyExponent, getCompany, listCompanies, type Company } from '../ledger/index.js';
+import { currencyExponent, getCompany, type Company } from '../ledger/index.js';
 import { documentLines } from '../ledger/document-lines.js';
 import { InputError } from '../shared/errors.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../shared/money.js';
 import { collectionsToJson, receiptToJson } from '../server/routes/cash-receipts.js';
 import { addDbOptions, withDb } from './context.js';
+import { actorFor, companyFor } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput, type OutputCell, type OutputDocument } from './output.js';
 
 const asOption = ['--as <email>', 'act as this user, with their role and scope (maker-checker needs two people)'] as const;
 const formatOption = ['--format <format>', `output format: ${outputFormats.join(', ')}`, 'table'] as const;
 const outputOption = ['--output <file>', 'write to this file instead of standard output (required for xlsx)'] as const;
-
-/**
- * The actor of a command: the user named by --as, with their role and
- * scope, else the operating-system user with full access.
- */
-async function actorFor(db: Queryable, email: string | undefined): Promise<Actor> {
-  if (email === undefined) return cliActor();
-  const user = await getUser(db, email);
-  if (user.disabled) throw new InputError(`user "${user.email}" is disabled`, 'user_disabled', 'as');
-  return { userId: user.userId, email: user.email, role: user.role, scope: await loadScope(db, user.userId), via: 'cli' };
-}
-
-/** The company named by --company, or the only company there is. */
-async function companyFor(db: Queryable, code: string | undefined): Promise<Company> {
-  if (code !== undefined && code !== '') return getCompany(db, code);
-  const companies = await listCompanies(db);
-  if (companies.length === 1) return companies[0]!;
-  throw new InputError(
-    companies.length === 0
-      ? 'missing --company: there is no company yet'
-      : `missing --company: choose one of ${companies.map((company) => company.code).join(', ')}`,
-    'missing_parameter',
-    'company',
-  );
-}
 
 function amountOption(text: string, exponent: number, option: string): bigint {
   try {

@@ -20,36 +20,15 @@ import {
   type DisputeStatus,
 } from '../collections/disputes.js';
 import { addPromise, evaluatePromises, listPromises, promiseStatuses, type PromiseStatus, type PromiseToPay } from '../collections/promises.js';
-import type { Db, Queryable } from '../db/types.js';
+import type { Queryable } from '../db/types.js';
 import { currencyExponent } from '../ledger/currencies.js';
 import { documentLines } from '../ledger/document-lines.js';
-import { getCompany } from '../ledger/index.js';
 import type { Company } from '../ledger/types.js';
-import { isIsoDate, type IsoDate } from '../shared/dates.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../shared/money.js';
 import { addDbOptions, withDb } from './context.js';
-import { checkOutputOptions, outputFormats, writeOutput, type OutputColumn, type OutputDocument } from './output.js';
-
-const formatHelp = `output format: ${outputFormats.join(', ')}`;
-
-interface DbOptions {
-  dataDir?: string;
-}
-
-interface OutputChoice extends DbOptions {
-  format: string;
-  output?: string;
-}
-
-function date(text: string, field: string): IsoDate {
-  if (!isIsoDate(text)) throw new InputError(`invalid --${field} "${text}": use YYYY-MM-DD`, 'invalid_date', field);
-  return text;
-}
-
-function today(): IsoDate {
-  return new Date().toISOString().slice(0, 10);
-}
+import { findCustomerId, parseDateOption, todayUtc, withCompany, withOutput, type DbOptions, type OutputChoice } from './options.js';
+import { checkOutputOptions, writeOutput, type OutputColumn, type OutputDocument } from './output.js';
 
 function id(text: string, field: string): bigint {
   if (!/^\d{1,18}$/.test(text)) throw new InputError(`invalid ${field} "${text}": digits only`, 'invalid_id', field);
@@ -72,16 +51,6 @@ async function amount(db: Queryable, text: string, currency: string, field: stri
   }
 }
 
-async function customerId(db: Queryable, company: Company, number: string): Promise<bigint> {
-  const result = await db.query<{ customer_id: bigint }>('select customer_id from customer where company_id = $1 and customer_number = $2', [
-    company.companyId,
-    number,
-  ]);
-  const row = result.rows[0];
-  if (!row) throw new NotFoundError(`customer ${number} not found in ${company.code}`, 'customer');
-  return row.customer_id;
-}
-
 /**
  * Reads `--item DOCUMENT=AMOUNT` options into item lines of the customer,
  * each amount in the currency of its document.
@@ -99,14 +68,6 @@ async function itemLines(db: Queryable, company: Company, customer: bigint, item
     requests.push({ document: match[1]!, amount: await amount(db, match[2]!, found.rows[0].currency, 'item') });
   }
   return documentLines(db, company.companyId, [customer], requests, '--item');
-}
-
-async function withCompany<T>(options: DbOptions & { company: string }, work: (db: Db, company: Company) => Promise<T>): Promise<T> {
-  return withDb(options, async (db) => work(db, await getCompany(db, options.company)));
-}
-
-function withOutput(command: Command): Command {
-  return command.option('--format <format>', formatHelp, 'table').option('--output <file>', 'write to this file instead of standard output');
 }
 
 const activityColumns: OutputColumn[] = [
@@ -274,13 +235,13 @@ export function registerCollectionWorkCommands(program: Command): void {
           db,
           company.companyId,
           {
-            customerId: await customerId(db, company, options.customer),
+            customerId: await findCustomerId(db, company, options.customer),
             kind: options.kind,
             outcome: options.outcome,
-            date: options.date === undefined ? today() : date(options.date, 'date'),
+            date: options.date === undefined ? todayUtc() : parseDateOption(options.date, 'date'),
             contact: options.contact,
             note: options.note,
-            followUpDate: options.followUp === undefined ? null : date(options.followUp, 'follow-up'),
+            followUpDate: options.followUp === undefined ? null : parseDateOption(options.followUp, 'follow-up'),
             salesRep: options.salesRep,
             visitReport: options.visitReport,
             nextStep: options.nextStep,
@@ -308,9 +269,9 @@ export function registerCollectionWorkCommands(program: Command): void {
     const output = checkOutputOptions(options.format, options.output);
     await withCompany(options, async (db, company) => {
       const list = await listActivities(db, company.companyId, cliActor().scope, {
-        customerId: options.customer === undefined ? undefined : await customerId(db, company, options.customer),
+        customerId: options.customer === undefined ? undefined : await findCustomerId(db, company, options.customer),
         actor: options.collector,
-        followUpDate: options.followUp === undefined ? undefined : date(options.followUp, 'follow-up'),
+        followUpDate: options.followUp === undefined ? undefined : parseDateOption(options.followUp, 'follow-up'),
       });
       await writeOutput(activitiesDocument(`Activities of ${company.code}`, list), output);
     });
@@ -346,7 +307,7 @@ export function registerCollectionWorkCommands(program: Command): void {
       },
     ) => {
       await withCompany(options, async (db, company) => {
-        const customer = await customerId(db, company, options.customer);
+        const customer = await findCustomerId(db, company, options.customer);
         const made = await addPromise(
           db,
           company.companyId,
@@ -354,8 +315,8 @@ export function registerCollectionWorkCommands(program: Command): void {
             customerId: customer,
             currency: options.currency,
             amount: await amount(db, options.amount, options.currency, 'amount'),
-            promiseDate: options.date === undefined ? today() : date(options.date, 'date'),
-            promisedDate: date(options.promisedDate, 'promised-date'),
+            promiseDate: options.date === undefined ? todayUtc() : parseDateOption(options.date, 'date'),
+            promisedDate: parseDateOption(options.promisedDate, 'promised-date'),
             items: await itemLines(db, company, customer, options.item ?? []),
             activityId: options.activity === undefined ? null : id(options.activity, '--activity'),
             note: options.note,
@@ -381,7 +342,7 @@ export function registerCollectionWorkCommands(program: Command): void {
     await withCompany(options, async (db, company) => {
       const list = await listPromises(db, company.companyId, cliActor().scope, {
         status: options.status as PromiseStatus | undefined,
-        customerId: options.customer === undefined ? undefined : await customerId(db, company, options.customer),
+        customerId: options.customer === undefined ? undefined : await findCustomerId(db, company, options.customer),
       });
       await writeOutput(promisesDocument(`Promises to pay of ${company.code}`, list), output);
     });
@@ -398,7 +359,7 @@ export function registerCollectionWorkCommands(program: Command): void {
   ).action(async (options: OutputChoice & { company: string; asOf?: string }) => {
     const output = checkOutputOptions(options.format, options.output);
     await withCompany(options, async (db, company) => {
-      const asOf = options.asOf === undefined ? today() : date(options.asOf, 'as-of');
+      const asOf = options.asOf === undefined ? todayUtc() : parseDateOption(options.asOf, 'as-of');
       const result = await evaluatePromises(db, company, asOf, cliActor());
       const decided = [...result.kept, ...result.broken].sort((a, b) => (a.promiseId < b.promiseId ? -1 : 1));
       const title = `Promises decided as of ${asOf} (${result.graceDays} grace days): ${result.kept.length} kept, ${result.broken.length} broken`;
@@ -422,7 +383,7 @@ export function registerCollectionWorkCommands(program: Command): void {
   ).action(
     async (options: DbOptions & { company: string; customer: string; reason: string; department: string; item: string[]; date?: string; note?: string }) => {
       await withCompany(options, async (db, company) => {
-        const customer = await customerId(db, company, options.customer);
+        const customer = await findCustomerId(db, company, options.customer);
         const opened = await openDispute(
           db,
           company.companyId,
@@ -430,7 +391,7 @@ export function registerCollectionWorkCommands(program: Command): void {
             customerId: customer,
             reason: options.reason,
             department: options.department,
-            date: options.date === undefined ? today() : date(options.date, 'date'),
+            date: options.date === undefined ? todayUtc() : parseDateOption(options.date, 'date'),
             items: await itemLines(db, company, customer, options.item),
             note: options.note,
           },
@@ -455,7 +416,7 @@ export function registerCollectionWorkCommands(program: Command): void {
         db,
         companyId,
         idValue,
-        { date: options.date === undefined ? today() : date(options.date, 'date'), note: options.note },
+        { date: options.date === undefined ? todayUtc() : parseDateOption(options.date, 'date'), note: options.note },
         cliActor(),
       );
       console.log(describeDispute(reviewed));
@@ -479,7 +440,7 @@ export function registerCollectionWorkCommands(program: Command): void {
         companyId,
         idValue,
         {
-          date: options.date === undefined ? today() : date(options.date, 'date'),
+          date: options.date === undefined ? todayUtc() : parseDateOption(options.date, 'date'),
           resolution: options.resolution,
           creditNoteReference: options.creditNote,
           note: options.note,
@@ -504,7 +465,7 @@ export function registerCollectionWorkCommands(program: Command): void {
     await withCompany(options, async (db, company) => {
       const list = await listDisputes(db, company.companyId, cliActor().scope, {
         status: options.status as DisputeStatus | undefined,
-        customerId: options.customer === undefined ? undefined : await customerId(db, company, options.customer),
+        customerId: options.customer === undefined ? undefined : await findCustomerId(db, company, options.customer),
       });
       await writeOutput(disputesDocument(`Disputes of ${company.code}`, list), output);
     });

@@ -5,7 +5,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cliActor, getUser, loadScope, type Actor } from '../auth/index.js';
 import {
   dunningSettingsToJson,
   loadDunningSettings,
@@ -25,11 +24,11 @@ import {
   type DunningLetter,
   type DunningRun,
 } from '../collections/dunning.js';
-import type { Queryable } from '../db/types.js';
-import { getCompany, listCompanies, loadCurrencyExponents, type Company } from '../ledger/index.js';
+import { loadCurrencyExponents } from '../ledger/index.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import { formatMinor } from '../shared/money.js';
 import { addDbOptions, withDb } from './context.js';
+import { actorFor, companyFor } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput, type OutputCell, type OutputColumn, type OutputDocument, type OutputTable } from './output.js';
 
 interface OutputChoice {
@@ -45,26 +44,6 @@ function withOutput(command: Command): Command {
   return command
     .option('--format <format>', `output format: ${outputFormats.join(', ')}`, 'table')
     .option('--output <file>', 'write to this file instead of standard output (required for xlsx)');
-}
-
-/** Returns the user named by --as with their role and scope, else the operating-system user with full access. */
-async function actorFor(db: Queryable, email: string | undefined): Promise<Actor> {
-  if (email === undefined) return cliActor();
-  const user = await getUser(db, email);
-  if (user.disabled) throw new InputError(`user "${user.email}" is disabled`, 'user_disabled', 'as');
-  return { userId: user.userId, email: user.email, role: user.role, scope: await loadScope(db, user.userId), via: 'cli' };
-}
-
-/** Returns the company named by --company, or the only company there is. */
-async function companyFor(db: Queryable, code: string | undefined): Promise<Company> {
-  if (code !== undefined && code !== '') return getCompany(db, code);
-  const companies = await listCompanies(db);
-  if (companies.length === 1) return companies[0]!;
-  throw new InputError(
-    companies.length === 0 ? 'missing --company: there is no company yet' : `missing --company: choose one of ${companies.map((company) => company.code).join(', ')}`,
-    'missing_parameter',
-    'company',
-  );
 }
 
 function parseId(text: string, field: string): bigint {
@@ -376,7 +355,7 @@ function registerSendCommands(dunning: Command): void {
         const where = outcome.to ?? (outcome.status === 'printed' ? options.print : 'no contact: use --print FILE');
         console.log(`${outcome.customerNumber}: ${outcome.status} (${where})${outcome.error ? `: ${outcome.error}` : ''}`);
       }
-      console.log(`sent ${result.sent}, failed ${result.failed}, printed ${result.printed}, still to print ${result.toPrint}`);
+      console.log(`sent ${result.sent}, failed ${result.failed}, printed ${result.printed}, still to print ${result.toPrint}, dropped as paid ${result.paid}`);
       if (result.failed > 0) process.exitCode = 1;
     });
   });

@@ -17,24 +17,11 @@ import {
   type OverdueReview,
   type ReviewAction,
 } from '../collections/overdue-review.js';
-import { isIsoDate, type IsoDate } from '../shared/dates.js';
 import { InputError } from '../shared/errors.js';
 import { addDbOptions, withDb } from './context.js';
-import { checkOutputOptions, outputFormats, writeOutput, type OutputCell, type OutputColumn, type OutputDocument } from './output.js';
+import { parseDateOption, withOutput, type DbOptions, type OutputChoice } from './options.js';
+import { checkOutputOptions, writeOutput, type OutputCell, type OutputColumn, type OutputDocument } from './output.js';
 
-interface DbOptions {
-  dataDir?: string;
-}
-
-interface OutputChoice extends DbOptions {
-  format: string;
-  output?: string;
-}
-
-function date(text: string, field: string): IsoDate {
-  if (!isIsoDate(text)) throw new InputError(`invalid --${field} "${text}": use YYYY-MM-DD`, 'invalid_date', field);
-  return text;
-}
 
 function reviewIdOf(text: string, field = 'review'): bigint {
   if (!/^\d{1,18}$/.test(text)) throw new InputError(`invalid ${field} id "${text}": digits only`, 'invalid_id', field);
@@ -134,12 +121,6 @@ async function writePackFile(review: OverdueReview, file: string): Promise<void>
   }
 }
 
-function withOutput(command: Command): Command {
-  return command
-    .option('--format <format>', `output format: ${outputFormats.join(', ')}`, 'table')
-    .option('--output <file>', 'write to this file instead of standard output');
-}
-
 export function registerReviewCommands(program: Command): void {
   const review = program.command('review').description('regional overdue reviews: create, record agreed actions, print the pack');
 
@@ -153,7 +134,7 @@ export function registerReviewCommands(program: Command): void {
         .requiredOption('--date <date>', 'review date, YYYY-MM-DD: amounts are as of this day'),
     ),
   ).action(async (options: OutputChoice & { company: string; region: string; date: string }) => {
-    const reviewDate = date(options.date, 'date');
+    const reviewDate = parseDateOption(options.date, 'date');
     const output = checkOutputOptions(options.format, options.output);
     await withDb(options, async (db) => {
       const created = await createOverdueReview(db, { company: options.company, region: options.region, date: reviewDate }, cliActor());
@@ -182,7 +163,7 @@ export function registerReviewCommands(program: Command): void {
     ),
   ).action(async (id: string, options: OutputChoice & { customer: string; text: string; owner: string; due: string }) => {
     const reviewId = reviewIdOf(id);
-    const due = date(options.due, 'due');
+    const due = parseDateOption(options.due, 'due');
     const output = checkOutputOptions(options.format, options.output);
     await withDb(options, async (db) => {
       const action = await addReviewAction(db, reviewId, { customerNumber: options.customer, text: options.text, owner: options.owner, due }, cliActor());
@@ -200,7 +181,7 @@ export function registerReviewCommands(program: Command): void {
     ),
   ).action(async (id: string, options: OutputChoice & { date: string }) => {
     const actionId = reviewIdOf(id, 'action');
-    const doneDate = date(options.date, 'date');
+    const doneDate = parseDateOption(options.date, 'date');
     const output = checkOutputOptions(options.format, options.output);
     await withDb(options, async (db) => {
       const action = await completeReviewAction(db, actionId, { date: doneDate }, cliActor());

@@ -1,68 +1,27 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, testEngine, type TestDb } from '../../test/helpers/db.js';
-import { runCliInProcess } from '../../test/helpers/cli.js';
-import { dbOptionsFromEnv, openDb } from '../db/open.js';
+import { describe, expect, it } from 'vitest';
+import { useInProcessCli } from '../../test/helpers/cli.js';
+import { testInvoice } from '../../test/helpers/ledger.js';
 import { applyImport } from '../ledger/index.js';
 
-let db: TestDb | undefined;
-let dir: string;
-const savedEnv = { ...process.env };
-
-async function withCliDb<T>(work: (opened: Awaited<ReturnType<typeof openDb>>) => Promise<T>): Promise<T> {
-  const opened = await openDb(dbOptionsFromEnv(dir));
-  try {
-    return await work(opened);
-  } finally {
-    await opened.close();
-  }
-}
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ardesk-worklist-cli-'));
-  if (testEngine === 'postgres') {
-    db = await openTestDb();
-    Object.assign(process.env, db.childEnv);
-  }
-  const invoice = (customer: string, dueDate: string, amount: bigint) => ({
-    customerNumber: customer,
-    kind: 'invoice' as const,
-    documentNumber: `INV-${customer}`,
-    erpKey: `INV-${customer}`,
-    documentDate: '2026-01-05',
-    postingDate: '2026-01-05',
-    dueDate,
-    currency: 'JPY',
-    amount,
-  });
-  await withCliDb(async (opened) => {
-    await applyImport(opened, { kind: 'test', file: 'cli-worklist.csv', sha256: 'cli-worklist' }, [
-      {
-        company: { code: 'CWL', currency: 'JPY' },
-        customers: [
-          { customerNumber: 'J1', name: 'Osaka Metals', collector: 'Yuki' },
-          { customerNumber: 'J2', name: 'Kobe Foods', collector: 'Ken' },
-        ],
-        // Yen has no decimals: J1 owes 9,000,000 yen 40 days late, J2 200,000 yen 10 days late.
-        items: [invoice('J1', '2026-02-19', 9_000_000n), invoice('J2', '2026-03-21', 200_000n)],
-        allocations: [],
-        rowCount: 2,
-      },
-    ]);
-  });
+const cli = useInProcessCli('worklist-cli', async (database) => {
+  const invoice = (customer: string, dueDate: string, amount: bigint) => testInvoice(customer, dueDate, amount, 'JPY');
+  await applyImport(database, { kind: 'test', file: 'cli-worklist.csv', sha256: 'cli-worklist' }, [
+    {
+      company: { code: 'CWL', currency: 'JPY' },
+      customers: [
+        { customerNumber: 'J1', name: 'Osaka Metals', collector: 'Yuki' },
+        { customerNumber: 'J2', name: 'Kobe Foods', collector: 'Ken' },
+      ],
+      // Yen has no decimals: J1 owes 9,000,000 yen 40 days late, J2 200,000 yen 10 days late.
+      items: [invoice('J1', '2026-02-19', 9_000_000n), invoice('J2', '2026-03-21', 200_000n)],
+      allocations: [],
+      rowCount: 2,
+    },
+  ]);
 });
-
-afterAll(async () => {
-  process.env = savedEnv;
-  await db?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runCliInProcess(dir, args);
-}
+const run = cli.run;
 
 interface Row {
   customerNumber: string;
@@ -100,7 +59,7 @@ describe('ardesk strategy and worklist', () => {
   });
 
   it('saves a strategy file as a new version and applies it with --rank', async () => {
-    const file = join(dir, 'standard.json');
+    const file = join(cli.folder(), 'standard.json');
     const shown = await run('strategy', 'show', '--company', 'CWL', '--code', 'STANDARD');
     const strategy = JSON.parse(shown.stdout) as { steps: { action: string; weight: number }[] };
     strategy.steps = strategy.steps.map((step) => (step.action === 'letter' ? { ...step, weight: 40 } : step));
@@ -128,7 +87,7 @@ describe('ardesk strategy and worklist', () => {
   });
 
   it('reports a bad strategy file by field', async () => {
-    const file = join(dir, 'bad.json');
+    const file = join(cli.folder(), 'bad.json');
     await writeFile(file, JSON.stringify({ code: 'BAD', name: 'bad', steps: [{ action: 'call', daysFrom: 1, weight: 70 }] }));
     const result = await run('strategy', 'set', '--company', 'CWL', '--file', file);
     expect(result.code).toBe(1);

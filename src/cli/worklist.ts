@@ -23,60 +23,21 @@ import {
   type Strategy,
 } from '../collections/strategies.js';
 import { auditRanking, rankWorklist, readWorklist, type WorklistPage } from '../collections/worklist.js';
-import type { Db, Queryable } from '../db/types.js';
-import { getCompany } from '../ledger/index.js';
 import type { Company } from '../ledger/types.js';
-import { isIsoDate, type IsoDate } from '../shared/dates.js';
-import { InputError, NotFoundError } from '../shared/errors.js';
-import { addDbOptions, withDb } from './context.js';
-import { checkOutputOptions, outputFormats, writeOutput, type OutputColumn, type OutputDocument } from './output.js';
+import { InputError } from '../shared/errors.js';
+import { addDbOptions } from './context.js';
+import { findCustomerId, parseDateOption, todayUtc, withCompany, withOutput, type DbOptions, type OutputChoice } from './options.js';
+import { checkOutputOptions, writeOutput, type OutputColumn, type OutputDocument } from './output.js';
 
 /** The strategy `ardesk strategy default` installs. */
 export const defaultStrategyFile = fileURLToPath(new URL('../../examples/strategies/standard.json', import.meta.url));
 
-interface DbOptions {
-  dataDir?: string;
-}
-
-interface OutputChoice extends DbOptions {
-  format: string;
-  output?: string;
-}
-
-function date(text: string, field: string): IsoDate {
-  if (!isIsoDate(text)) throw new InputError(`invalid --${field} "${text}": use YYYY-MM-DD`, 'invalid_date', field);
-  return text;
-}
-
-function today(): IsoDate {
-  return new Date().toISOString().slice(0, 10);
-}
 
 function wholeNumber(text: string, field: string, min: number, max: number): number {
   if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) {
     throw new InputError(`invalid --${field} "${text}": use a whole number from ${min} to ${max}`, 'invalid_number', field);
   }
   return Number(text);
-}
-
-async function customerId(db: Queryable, company: Company, number: string): Promise<bigint> {
-  const result = await db.query<{ customer_id: bigint }>('select customer_id from customer where company_id = $1 and customer_number = $2', [
-    company.companyId,
-    number,
-  ]);
-  const row = result.rows[0];
-  if (!row) throw new NotFoundError(`customer ${number} not found in ${company.code}`, 'customer');
-  return row.customer_id;
-}
-
-async function withCompany<T>(options: DbOptions & { company: string }, work: (db: Db, company: Company) => Promise<T>): Promise<T> {
-  return withDb(options, async (db) => work(db, await getCompany(db, options.company)));
-}
-
-function withOutput(command: Command): Command {
-  return command
-    .option('--format <format>', `output format: ${outputFormats.join(', ')}`, 'table')
-    .option('--output <file>', 'write to this file instead of standard output');
 }
 
 async function readJsonFile(file: string): Promise<unknown> {
@@ -206,7 +167,7 @@ export function registerWorklistCommands(program: Command): void {
     ),
   ).action(async (options: OutputChoice & { company: string; collector?: string; date?: string; limit: string; offset: string; rank?: boolean }) => {
     const output = checkOutputOptions(options.format, options.output);
-    const workDate = options.date === undefined ? today() : date(options.date, 'date');
+    const workDate = options.date === undefined ? todayUtc() : parseDateOption(options.date, 'date');
     const limit = wholeNumber(options.limit, 'limit', 1, 1000);
     const offset = wholeNumber(options.offset, 'offset', 0, 1_000_000_000);
     await withCompany(options, async (db, company) => {
@@ -379,7 +340,7 @@ function registerRuleCommands(strategy: Command): void {
   ).action(async (options: DbOptions & { company: string; customer: string; class: string }) => {
     await withCompany(options, async (db, company) => {
       const value = options.class === 'none' ? null : options.class;
-      const set = await setRiskClass(db, company, await customerId(db, company, options.customer), value, cliActor());
+      const set = await setRiskClass(db, company, await findCustomerId(db, company, options.customer), value, cliActor());
       console.log(`customer ${options.customer}: risk class ${set ?? 'cleared'}`);
     });
   });

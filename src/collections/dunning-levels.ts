@@ -5,6 +5,7 @@
  * annual interest rate.
  */
 import { recordAudit } from '../audit/audit.js';
+import { recordingDenial } from '../audit/denials.js';
 import { can } from '../auth/permissions.js';
 import { ForbiddenError } from '../auth/errors.js';
 import type { Actor } from '../auth/types.js';
@@ -66,29 +67,7 @@ export function checkDunningPermission(actor: Actor, permission: 'dunning.run' |
   }
 }
 
-/**
- * Runs `work` and, when it raises ForbiddenError for a command-line
- * actor, records the denied attempt: the API records denials from its
- * error hook, and the command line has no such hook.
- */
-export async function recordingDenial<T>(db: Db, actor: Actor, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ForbiddenError && actor.via === 'cli') {
-      await recordAudit(db, {
-        actor,
-        action: error.attempt.action,
-        entity: error.attempt.entity,
-        entityId: error.attempt.entityId,
-        companyId: error.attempt.companyId ?? null,
-        reason: error.message,
-        outcome: 'denied',
-      });
-    }
-    throw error;
-  }
-}
+export { recordingDenial };
 
 /** Loads the company's levels in level order and its minimum interval. */
 export async function loadDunningSettings(db: Queryable, companyId: number): Promise<DunningSettings> {
@@ -141,9 +120,11 @@ export function dunningSettingsToJson(settings: DunningSettings, exponents: Read
 }
 
 const placeholderPattern = /\{(\w+)\}/g;
+/** Anything in braces, so a name in another script or with spaces is caught too. */
+const bracedPattern = /\{([^{}\n]*)\}/g;
 
 function checkTemplate(text: string, field: string, allowItems: boolean): void {
-  for (const match of text.matchAll(placeholderPattern)) {
+  for (const match of text.matchAll(bracedPattern)) {
     const name = match[1]!;
     if (!(letterPlaceholders as readonly string[]).includes(name) || (name === 'items' && !allowItems)) {
       const allowed = letterPlaceholders.filter((placeholder) => allowItems || placeholder !== 'items');

@@ -13,8 +13,7 @@ import { formatMinorGrouped } from '../shared/money.js';
 import type { LetterLanguage } from './contacts.js';
 import { fillTemplate, type LetterText } from './dunning-levels.js';
 import type { CurrencyTotal, DunningItem } from './dunning-proposal.js';
-
-type Pdf = PDFKit.PDFDocument;
+import { pdfBuffer, type Pdf } from './pdf-common.js';
 
 /** The content of one letter, its texts already in the letter's language. */
 export interface LetterDocument {
@@ -390,19 +389,17 @@ function newDocument(title: string, author: string): Pdf {
 
 /** Renders letters into one PDF, each starting on a new page. */
 export function dunningLettersPdf(letters: readonly LetterDocument[], title = 'Dunning letters'): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = newDocument(title, letters[0]?.companyName ?? 'ardesk');
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.once('end', () => resolve(Buffer.concat(chunks)));
-    doc.once('error', reject);
-    letters.forEach((letter, index) => {
-      if (index > 0) doc.addPage();
-      drawLetter(doc, letter);
-    });
-    if (letters.length === 0) doc.font(latinFont).fontSize(fontSize).text('No letters.');
-    doc.end();
-  });
+  return pdfBuffer(
+    () => newDocument(title, letters[0]?.companyName ?? 'ardesk'),
+    (doc) => {
+      letters.forEach((letter, index) => {
+        if (index > 0) doc.addPage();
+        drawLetter(doc, letter);
+      });
+      if (letters.length === 0) doc.font(latinFont).fontSize(fontSize).text('No letters.');
+      doc.end();
+    },
+  );
 }
 
 /** Renders one letter as a PDF in memory. */

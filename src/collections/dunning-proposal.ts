@@ -108,6 +108,19 @@ interface ProposalRow {
  */
 async function loadProposalRows(db: Queryable, companyId: number, asOf: IsoDate, settings: DunningSettings, scope: Scope): Promise<ProposalRow[]> {
   const first = settings.levels[0]!;
+  // dunning_item holds each item's latest level. A proposal dated before
+  // the latest approved letter reads the letters approved by its date instead.
+  const latest = await db.query<{ latest: IsoDate | null }>('select max(last_dunned_date) as latest from dunning_item where company_id = $1', [companyId]);
+  const latestDate = latest.rows[0]?.latest ?? null;
+  const itemLevels =
+    latestDate === null || latestDate <= asOf
+      ? 'dunning_item'
+      : `(select li.company_id, li.item_id, max(li.level) as level, max(r.as_of) as last_dunned_date
+          from dunning_letter_item li
+          join dunning_letter dl on dl.company_id = li.company_id and dl.letter_id = li.letter_id
+          join dunning_run r on r.company_id = dl.company_id and r.run_id = dl.run_id
+          where li.company_id = $1 and r.status = 'approved' and dl.status <> 'dropped' and r.as_of <= $2::date
+          group by li.company_id, li.item_id)`;
   const params: SqlParam[] = [companyId, asOf, first.minDaysPastDue, settings.minIntervalDays];
   const inScope = scopeCondition(scope, 'c', params);
   const result = await db.query<ProposalRow>(
@@ -132,7 +145,7 @@ async function loadProposalRows(db: Queryable, companyId: number, asOf: IsoDate,
        from open_item i
        left join debited d on d.item_id = i.item_id
        left join credited c on c.item_id = i.item_id
-       left join dunning_item di on di.company_id = $1 and di.item_id = i.item_id
+       left join ${itemLevels} di on di.company_id = $1 and di.item_id = i.item_id
        where i.company_id = $1 and i.posting_date <= $2::date and i.amount > 0 and not i.disputed
          and i.due_date <= $2::date - $3::integer
          and not exists (
@@ -180,7 +193,7 @@ export function dunningInterest(openAmount: bigint, rate: string | null, days: n
 /** Days of interest for an item: from its due date, or from its last letter when that is later. */
 export function interestDays(asOf: IsoDate, dueDate: IsoDate, lastDunnedDate: IsoDate | null): number {
   const from = lastDunnedDate !== null && lastDunnedDate > dueDate ? lastDunnedDate : dueDate;
-  return daysBetween(from, asOf);
+  return Math.max(0, daysBetween(from, asOf));
 }
 
 /** Adds up items, interest and the fee per currency, in currency code order. */

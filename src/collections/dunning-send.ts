@@ -16,12 +16,15 @@ import { InputError } from '../shared/errors.js';
 import { contactsOf } from './contacts.js';
 import { checkDunningPermission, loadDunningSettings, recordingDenial, type DunningSettings } from './dunning-levels.js';
 import { dunningLetterPdf, dunningLettersPdf, fillBody, totalsText, type LetterDocument } from './dunning-pdf.js';
-import { dunningRunCompanyId, loadDunningRun, type DunningLetter } from './dunning.js';
+import { checkCompanyWide, dunningRunCompanyId, loadDunningRun, type DunningLetter } from './dunning.js';
 
-/** Builds what a letter shows from its stored amounts and the level's text in its language. */
+/**
+ * Builds what a letter shows from its stored amounts and text: the text
+ * fixed at approval, or before approval the level's current text.
+ */
 export function letterDocument(company: Company, letter: DunningLetter, settings: DunningSettings, exponents: ReadonlyMap<string, number>): LetterDocument {
   const level = settings.levels[letter.level - 1];
-  const text = level?.texts[letter.language] ?? {
+  const text = letter.text ?? level?.texts[letter.language] ?? level?.texts.en ?? {
     subject: 'Payment reminder {level}',
     body: 'Dear {customerName}, the items below are overdue. The total due is {total}.\n{items}',
   };
@@ -71,7 +74,8 @@ export interface SendOptions {
 export interface LetterOutcome {
   letterId: bigint;
   customerNumber: string;
-  status: 'sent' | 'failed' | 'printed' | 'to_print';
+  /** paid: every item of the letter was paid after approval, so it was dropped unsent. */
+  status: 'sent' | 'failed' | 'printed' | 'to_print' | 'paid';
   to: string | null;
   error: string | null;
 }
@@ -83,6 +87,8 @@ export interface SendResult {
   printed: number;
   /** Letters without a contact, left approved because no print file was asked for. */
   toPrint: number;
+  /** Letters dropped unsent because all their items were paid after approval. */
+  paid: number;
   outcomes: LetterOutcome[];
 }
 
@@ -143,16 +149,21 @@ export async function sendDunningRun(db: Db, runId: bigint, actor: Actor, option
 async function sendRun(db: Db, runId: bigint, actor: Actor, options: SendOptions): Promise<SendResult> {
   const companyId = await dunningRunCompanyId(db, runId);
   checkDunningPermission(actor, 'dunning.run', 'dunning.send', companyId);
+  checkCompanyWide(actor, companyId, 'dunning.send', runId);
   const run = await loadDunningRun(db, runId);
   if (run.status !== 'approved') throw new InputError(`dunning run ${runId} is ${run.status}: approve it before sending`, 'not_approved', 'runId');
   const company = await getCompanyById(db, companyId);
   const [settings, exponents] = await Promise.all([loadDunningSettings(db, companyId), loadCurrencyExponents(db)]);
-  const pending = run.letters.filter((letter) => letter.status === 'approved' || letter.status === 'failed');
+  const waiting = run.letters.filter((letter) => letter.status === 'approved' || letter.status === 'failed');
+  const paid = await dropPaidLetters(db, companyId, waiting, actor);
+  const pending = waiting.filter((letter) => !paid.has(letter.letterId));
   const contacts = await contactsOf(db, companyId, pending.map((letter) => letter.customerId), 'collections');
   const toMail = pending.filter((letter) => contacts.has(letter.customerId));
   const toPrint = pending.filter((letter) => !contacts.has(letter.customerId));
 
-  const outcomes: LetterOutcome[] = [];
+  const outcomes: LetterOutcome[] = waiting
+    .filter((letter) => paid.has(letter.letterId))
+    .map((letter) => ({ letterId: letter.letterId, customerNumber: letter.customerNumber, status: 'paid' as const, to: null, error: null }));
   if (toMail.length > 0) {
     const mailer = createMailer(mailSettings(options.mail ?? {}));
     try {
@@ -174,14 +185,14 @@ async function sendRun(db: Db, runId: bigint, actor: Actor, options: SendOptions
     outcomes.push(...toPrint.map((letter) => ({ letterId: letter.letterId, customerNumber: letter.customerNumber, status: 'to_print' as const, to: null, error: null })));
   }
   const count = (status: LetterOutcome['status']) => outcomes.filter((outcome) => outcome.status === status).length;
-  const result = { runId, sent: count('sent'), failed: count('failed'), printed: count('printed'), toPrint: count('to_print'), outcomes };
+  const result = { runId, sent: count('sent'), failed: count('failed'), printed: count('printed'), toPrint: count('to_print'), paid: count('paid'), outcomes };
   await recordAudit(db, {
     actor,
     action: 'dunning.send',
     entity: 'dunning_run',
     entityId: runId.toString(),
     companyId,
-    after: { sent: result.sent, failed: result.failed, printed: result.printed, toPrint: result.toPrint },
+    after: { sent: result.sent, failed: result.failed, printed: result.printed, toPrint: result.toPrint, paid: result.paid },
   });
   return result;
 }
@@ -200,4 +211,24 @@ async function writePrintFile(db: Db, company: Company, letters: readonly Dunnin
     `update dunning_letter set status = 'printed', sent_at = now() where company_id = $1 and letter_id = any($2::bigint[])`,
     [company.companyId, letters.map((letter) => letter.letterId.toString())],
   );
+}
+
+/**
+ * Drops the letters none of whose items is still open today: a customer
+ * who paid after approval gets no reminder. Returns their ids.
+ */
+async function dropPaidLetters(db: Db, companyId: number, letters: readonly DunningLetter[], actor: Actor): Promise<Set<bigint>> {
+  if (letters.length === 0) return new Set();
+  const result = await db.query<{ letter_id: bigint }>(
+    `update dunning_letter l set status = 'dropped', dropped_by = $3, drop_reason = 'every item paid after approval'
+     where l.company_id = $1 and l.letter_id = any($2::bigint[]) and l.status in ('approved', 'failed')
+       and not exists (
+         select 1 from dunning_letter_item li join open_item i on i.company_id = li.company_id and i.item_id = li.item_id
+         where li.company_id = l.company_id and li.letter_id = l.letter_id
+           and i.amount > coalesce((select sum(a.amount) from allocation a where a.company_id = i.company_id and a.debit_item_id = i.item_id), 0)
+       )
+     returning l.letter_id`,
+    [companyId, letters.map((letter) => letter.letterId.toString()), actor.email],
+  );
+  return new Set(result.rows.map((row) => row.letter_id));
 }

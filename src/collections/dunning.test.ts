@@ -408,3 +408,29 @@ describe('two sends of one run at once', () => {
     expect(new Set(recipients).size).toBe(recipients.length);
   });
 });
+
+describe('a letter whose items are paid after approval', () => {
+  it('is dropped at sending instead of mailed', async () => {
+    await setContact(db, jp.companyId, { customerId: ids.get('J-1')!, email: 'ap@kobe.example' }, cliActor());
+    const run = (await createDunningRun(db, jp, '2026-05-01', collector))!;
+    expect(run.letters.map((letter) => letter.customerNumber)).toEqual(['J-1']);
+    await approveDunningRun(db, run.runId, manager);
+    await applyImport(db, { kind: 'test', file: 'dunning-paid.csv', sha256: 'dunning-paid' }, [
+      {
+        company: { code: 'JP1', name: 'Osaka Steel', currency: 'JPY' },
+        customers: [{ customerNumber: 'J-1', name: 'Kobe Machinery' }],
+        items: [{ ...invoice('J-1', 'PAY-J1', '2026-05-02', -123_457n, 'JPY'), kind: 'payment', documentDate: '2026-05-02', postingDate: '2026-05-02' }],
+        allocations: [{ creditErpKey: 'PAY-J1', debitErpKey: 'J1', allocationDate: '2026-05-02', amount: 123_457n }],
+        rowCount: 1,
+      },
+    ]);
+    const before = smtp.messages.length;
+    const result = await sendDunningRun(db, run.runId, collector, { mail: { url: smtp.url, from: 'ar@osaka.example' } });
+    expect(result.paid).toBe(1);
+    expect(result.sent).toBe(0);
+    expect(smtp.messages.length).toBe(before);
+    const letter = (await loadDunningRun(db, run.runId)).letters[0]!;
+    expect(letter.status).toBe('dropped');
+    expect(letter.dropReason).toBe('every item paid after approval');
+  });
+});

@@ -38,6 +38,8 @@ export interface DunningLetter {
   error: string | null;
   droppedBy: string | null;
   dropReason: string | null;
+  /** The level's text fixed at approval; null before. */
+  text: { subject: string; body: string } | null;
   sentAt: string | null;
   items: DunningItem[];
   totals: CurrencyTotal[];
@@ -64,7 +66,7 @@ export interface DunningRun {
 export const dunningJobCreator = 'job:dunning-proposal';
 
 /** Raises ForbiddenError unless the actor's scope covers every region of the company, because runs cover the whole company. */
-function checkCompanyWide(actor: Actor, companyId: number, action: string, runId: bigint | null): void {
+export function checkCompanyWide(actor: Actor, companyId: number, action: string, runId: bigint | null): void {
   const companyOk = actor.scope.companyIds === null || actor.scope.companyIds.includes(companyId);
   if (!companyOk || actor.scope.regions !== null) {
     throw new ForbiddenError('dunning runs cover the whole company: your scope is limited to some companies or regions', {
@@ -183,7 +185,7 @@ async function loadLetters(db: Queryable, companyId: number, filter: { runId?: b
   const exponents = await loadCurrencyExponents(db);
   const letterRows = await db.query<Record<string, unknown>>(
     `select l.letter_id, l.run_id, r.as_of, l.customer_id, c.customer_number, c.name, l.level, l.language,
-            l.fee_currency::text as fee_currency, l.fee, l.status, l.to_address, l.error, l.dropped_by, l.drop_reason, l.sent_at
+            l.fee_currency::text as fee_currency, l.fee, l.status, l.to_address, l.error, l.dropped_by, l.drop_reason, l.subject, l.body, l.sent_at
      from dunning_letter l
      join dunning_run r on r.company_id = l.company_id and r.run_id = l.run_id
      join customer c on c.company_id = l.company_id and c.customer_id = l.customer_id
@@ -241,6 +243,7 @@ async function loadLetters(db: Queryable, companyId: number, filter: { runId?: b
       error: row.error as string | null,
       droppedBy: row.dropped_by as string | null,
       dropReason: row.drop_reason as string | null,
+      text: row.subject === null || row.body === null ? null : { subject: row.subject as string, body: row.body as string },
       sentAt: iso(row.sent_at),
       items,
       totals: letterTotals(items, feeCurrency, fee, exponents),
@@ -381,10 +384,43 @@ async function approveRun(db: Db, runId: bigint, actor: Actor): Promise<DunningR
       });
     }
     if (run.status === 'approved') return;
+    // A customer dunned at the same or a higher level by another run
+    // approved meanwhile within the interval gets no second letter.
+    const settings = await loadDunningSettings(tx, companyId);
+    const superseded = await tx.query<{ letter_id: bigint; customer_number: string }>(
+      `update dunning_letter l set status = 'dropped', dropped_by = $3,
+              drop_reason = 'dunned at the same or a higher level by another run within the interval'
+       from customer c
+       where l.company_id = $1 and l.run_id = $2 and l.status = 'proposed'
+         and c.company_id = l.company_id and c.customer_id = l.customer_id
+         and exists (
+           select 1 from dunning_letter o join dunning_run r on r.company_id = o.company_id and r.run_id = o.run_id
+           where o.company_id = l.company_id and o.customer_id = l.customer_id and o.run_id <> l.run_id
+             and r.status = 'approved' and o.status <> 'dropped' and o.level >= l.level
+             and r.as_of <= $4::date and r.as_of > $4::date - $5::integer
+         )
+       returning l.letter_id, c.customer_number`,
+      [companyId, runId, actor.email, run.asOf, settings.minIntervalDays],
+    );
     await tx.query(
       `update dunning_run set status = 'approved', approved_by = $3, approved_by_user_id = $4, approved_at = now()
        where company_id = $1 and run_id = $2`,
       [companyId, runId, actor.email, actor.userId],
+    );
+    await tx.query(
+      `update dunning_letter l set status = 'approved', subject = t.subject, body = t.body
+       from dunning_level_text t
+       where l.company_id = $1 and l.run_id = $2 and l.status = 'proposed'
+         and t.company_id = l.company_id and t.level = l.level and t.language = l.language`,
+      [companyId, runId],
+    );
+    // A level without text in the letter's language keeps the English one.
+    await tx.query(
+      `update dunning_letter l set status = 'approved', subject = t.subject, body = t.body
+       from dunning_level_text t
+       where l.company_id = $1 and l.run_id = $2 and l.status = 'proposed'
+         and t.company_id = l.company_id and t.level = l.level and t.language = 'en'`,
+      [companyId, runId],
     );
     await tx.query(`update dunning_letter set status = 'approved' where company_id = $1 and run_id = $2 and status = 'proposed'`, [companyId, runId]);
     const recorded = await tx.query(
@@ -409,7 +445,10 @@ async function approveRun(db: Db, runId: bigint, actor: Actor): Promise<DunningR
       after: {
         status: 'approved',
         asOf: run.asOf,
-        letters: kept.map((letter) => ({ customerNumber: letter.customerNumber, level: letter.level })),
+        letters: kept
+          .filter((letter) => !superseded.rows.some((row) => row.letter_id === letter.letterId))
+          .map((letter) => ({ customerNumber: letter.customerNumber, level: letter.level })),
+        superseded: superseded.rows.map((row) => row.customer_number),
         itemLevels: recorded.affectedRows,
       },
     });

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, sampleDataDir, type TestDb } from '../../test/helpers/db.js';
+import { dayNumber, parseRawIbm, type RawInvoice } from '../../test/helpers/ibm-raw.js';
 import { cliActor } from '../auth/actor.js';
 import { unrestricted, type Actor } from '../auth/types.js';
 import { importIbmAr } from '../integration/index.js';
@@ -27,44 +28,6 @@ const dates = Array.from({ length: 48 }, (_, index) => {
   return `${year}-${String(month).padStart(2, '0')}-${index % 2 === 0 ? '01' : '15'}`;
 });
 const manager: Actor = { userId: 1, email: 'manager@ardesk.example', role: 'credit_manager', scope: unrestricted, via: 'session' };
-
-interface RawInvoice {
-  customer: string;
-  invoiceDate: string;
-  dueDate: string;
-  settledDate: string;
-  disputed: boolean;
-  cents: bigint;
-}
-
-function usDate(text: string): string {
-  const [month, day, year] = text.split('/');
-  return `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`;
-}
-
-function dayNumber(iso: string): number {
-  const [year, month, day] = iso.split('-').map(Number);
-  return Date.UTC(year!, month! - 1, day!) / 86_400_000;
-}
-
-/** Reads the rows straight from the text: the file has no quoted fields. */
-function parseRaw(text: string): RawInvoice[] {
-  const lines = text.split('\r\n').filter((line) => line !== '');
-  const header = lines[0]!.split(',');
-  const cell = (cells: string[], name: string) => cells[header.indexOf(name)]!;
-  return lines.slice(1).map((line) => {
-    const cells = line.split(',');
-    const [whole, fraction = ''] = cell(cells, 'InvoiceAmount').split('.');
-    return {
-      customer: cell(cells, 'customerID'),
-      invoiceDate: usDate(cell(cells, 'InvoiceDate')),
-      dueDate: usDate(cell(cells, 'DueDate')),
-      settledDate: usDate(cell(cells, 'SettledDate')),
-      disputed: cell(cells, 'Disputed') === 'Yes',
-      cents: BigInt(whole! + fraction.padEnd(2, '0')),
-    };
-  });
-}
 
 /** Lists the overdue, undisputed invoices still open on `date`, per customer. */
 function overdueByCustomer(invoices: readonly RawInvoice[], date: string): Map<string, RawInvoice[]> {
@@ -90,7 +53,7 @@ describe.skipIf(!dir)('collections on the IBM late-payment ledger', () => {
   beforeAll(async () => {
     db = await openTestDb();
     const file = join(dir!, 'ibm-watson-ar-late-payments', 'WA_Fn-UseC_-Accounts-Receivable.csv');
-    invoices = parseRaw(await readFile(file, 'utf8'));
+    invoices = parseRawIbm(await readFile(file, 'utf8'));
     await importIbmAr(db, file, { company: 'IBM', currency: 'USD' });
     company = await getCompany(db, 'IBM');
     const levels = JSON.parse(await readFile(new URL('../../examples/dunning/levels.json', import.meta.url), 'utf8')) as DunningLevelsJson;

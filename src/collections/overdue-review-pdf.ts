@@ -9,41 +9,22 @@ import type { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
 import { formatMinorGrouped } from '../shared/money.js';
 import type { OverdueReview, ReviewCustomer } from './overdue-review.js';
-
-type Pdf = PDFKit.PDFDocument;
+import { drawCells, drawPageFooters, ensureRoom as ensureTableRoom, fit, pdfBuffer, writePdf, type Column, type Pdf, type TableLayout } from './pdf-common.js';
 
 const margin = 40;
 const fontSize = 7.5;
 const rowHeight = 11;
-const footerRoom = 22;
+const layout: TableLayout = { margin, fontSize, footerRoom: 22 };
 
-interface Column {
-  header: string;
-  width: number;
-  align: 'left' | 'right';
-}
-
-function fit(doc: Pdf, text: string, width: number): string {
-  if (doc.widthOfString(text) <= width - 2) return text;
-  let cut = text;
-  while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width - 2) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
+/** Draws one table row at `y`, leaving the cursor where it was, so rows sit rowHeight apart. */
 function drawRow(doc: Pdf, columns: readonly Column[], cells: readonly string[], y: number, bold = false): void {
-  doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(fontSize);
-  let x = margin;
-  columns.forEach((column, index) => {
-    doc.text(fit(doc, cells[index] ?? '', column.width), x + 1, y, { width: column.width - 2, align: column.align, lineBreak: false });
-    x += column.width;
-  });
+  const cursor = doc.y;
+  drawCells(doc, layout, columns, cells, y, bold);
+  doc.y = cursor;
 }
 
 function ensureRoom(doc: Pdf, height: number): boolean {
-  if (doc.y + height <= doc.page.height - margin - footerRoom) return false;
-  doc.addPage();
-  doc.y = margin;
-  return true;
+  return ensureTableRoom(doc, layout, height);
 }
 
 function signed(amount: bigint | null, exponent: number): string {
@@ -135,15 +116,15 @@ function drawCover(doc: Pdf, review: OverdueReview): void {
 
 const customerColumns: Column[] = [
   { header: 'Customer', width: 55, align: 'left' },
-  { header: 'Name', width: 100, align: 'left' },
+  { header: 'Name', width: 90, align: 'left' },
   { header: 'Status', width: 35, align: 'left' },
   { header: 'Overdue', width: 60, align: 'right' },
   { header: 'Previous', width: 60, align: 'right' },
   { header: 'Change', width: 60, align: 'right' },
   { header: 'Disputed', width: 50, align: 'right' },
   { header: 'Net exposure', width: 60, align: 'right' },
-  { header: 'Prom.', width: 17, align: 'right' },
-  { header: 'Disp.', width: 18, align: 'right' },
+  { header: 'Prom.', width: 22, align: 'right' },
+  { header: 'Disp.', width: 23, align: 'right' },
 ];
 
 function customerCells(customer: ReviewCustomer, exponent: number): string[] {
@@ -185,8 +166,9 @@ function drawCustomerTable(doc: Pdf, review: OverdueReview): void {
     if (notes.length > 0) {
       if (ensureRoom(doc, rowHeight)) header(`${title} (continued)`);
       doc.font('Helvetica-Oblique').fontSize(fontSize - 0.5);
-      doc.text(fit(doc, notes.join('; '), doc.page.width - 2 * margin - 60), margin + 60, doc.y, { lineBreak: false });
-      doc.y += rowHeight;
+      const cursor = doc.y;
+      doc.text(fit(doc, notes.join('; '), doc.page.width - 2 * margin - 60), margin + 60, cursor, { lineBreak: false });
+      doc.y = cursor + rowHeight;
     }
   }
   const totals = review.totals;
@@ -205,10 +187,10 @@ function drawCustomerTable(doc: Pdf, review: OverdueReview): void {
 
 const actionColumns: Column[] = [
   { header: 'Customer', width: 55, align: 'left' },
-  { header: 'Action', width: 230, align: 'left' },
+  { header: 'Action', width: 200, align: 'left' },
   { header: 'Owner', width: 120, align: 'left' },
   { header: 'Due', width: 55, align: 'left' },
-  { header: 'Status', width: 55, align: 'left' },
+  { header: 'Status', width: 85, align: 'left' },
 ];
 
 function drawActions(doc: Pdf, review: OverdueReview): void {
@@ -230,16 +212,7 @@ function drawActions(doc: Pdf, review: OverdueReview): void {
 }
 
 function drawPageNumbers(doc: Pdf, review: OverdueReview): void {
-  const range = doc.bufferedPageRange();
-  for (let index = range.start; index < range.start + range.count; index++) {
-    doc.switchToPage(index);
-    doc.font('Helvetica').fontSize(7).text(
-      `Overdue review ${review.reviewId}, region ${review.region}, ${review.date} - page ${index - range.start + 1} of ${range.count}`,
-      margin,
-      doc.page.height - margin - 10,
-      { width: doc.page.width - 2 * margin, align: 'right', lineBreak: false },
-    );
-  }
+  drawPageFooters(doc, margin, (page, pageCount) => `Overdue review ${review.reviewId}, region ${review.region}, ${review.date} - page ${page} of ${pageCount}`);
 }
 
 function drawReview(doc: Pdf, review: OverdueReview): void {
@@ -265,24 +238,17 @@ function newDocument(review: OverdueReview): Pdf {
 
 /** Writes the review pack as a PDF to a stream and resolves once the stream has finished. */
 export function writeOverdueReviewPdf(review: OverdueReview, output: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const doc = newDocument(review);
-    output.once('finish', resolve);
-    output.once('error', reject);
-    doc.once('error', reject);
-    doc.pipe(output);
-    drawReview(doc, review);
-  });
+  return writePdf(
+    () => newDocument(review),
+    output,
+    (doc) => drawReview(doc, review),
+  );
 }
 
 /** Renders the review pack as a PDF in memory. */
 export function overdueReviewPdfBuffer(review: OverdueReview): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = newDocument(review);
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.once('end', () => resolve(Buffer.concat(chunks)));
-    doc.once('error', reject);
-    drawReview(doc, review);
-  });
+  return pdfBuffer(
+    () => newDocument(review),
+    (doc) => drawReview(doc, review),
+  );
 }

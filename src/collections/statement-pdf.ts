@@ -18,20 +18,13 @@ import {
   type StatementRequest,
   type StatementSection,
 } from './statement.js';
-
-type Pdf = PDFKit.PDFDocument;
+import { drawCells, drawPageFooters, ensureRoom as ensureTableRoom, pdfBuffer, writePdf, type Column, type Pdf, type TableLayout } from './pdf-common.js';
 
 const margin = 40;
 const fontSize = 7.5;
 const rowHeight = 11;
-/** Room kept at the bottom of each page for the page number. */
-const footerRoom = 22;
-
-interface Column {
-  header: string;
-  width: number;
-  align: 'left' | 'right';
-}
+/** The 22 points kept above the bottom margin are for the page number. */
+const layout: TableLayout = { margin, fontSize, footerRoom: 22 };
 
 /** Widths add up to the A4 width inside the margins (515 points). */
 function lineColumns(currency: string): Column[] {
@@ -51,28 +44,10 @@ function money(amount: bigint, exponent: number): string {
   return formatMinorGrouped(amount, exponent);
 }
 
-/** Cuts text to the width, ending with an ellipsis, so a row stays one line high. */
-function fit(doc: Pdf, text: string, width: number): string {
-  if (doc.widthOfString(text) <= width - 2) return text;
-  let cut = text;
-  while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width - 2) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
-
-function bottom(doc: Pdf): number {
-  return doc.page.height - margin - footerRoom;
-}
-
 /** Draws one row at `y`; the caller moves on, since pdfkit's own cursor would add a line per cell. */
 function drawRow(doc: Pdf, columns: readonly Column[], cells: readonly string[], y: number, bold = false): void {
   const cursor = doc.y;
-  doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(fontSize);
-  let x = margin;
-  columns.forEach((column, index) => {
-    const text = fit(doc, cells[index] ?? '', column.width);
-    doc.text(text, x + 1, y, { width: column.width - 2, align: column.align, lineBreak: false });
-    x += column.width;
-  });
+  drawCells(doc, layout, columns, cells, y, bold);
   doc.y = cursor;
 }
 
@@ -85,12 +60,8 @@ function drawRule(doc: Pdf, y: number): void {
     .stroke();
 }
 
-/** Moves to a new page when `height` does not fit; returns whether it did. */
 function ensureRoom(doc: Pdf, height: number): boolean {
-  if (doc.y + height <= bottom(doc)) return false;
-  doc.addPage();
-  doc.y = margin;
-  return true;
+  return ensureTableRoom(doc, layout, height);
 }
 
 function drawHeading(doc: Pdf, statement: CustomerStatement): void {
@@ -192,18 +163,7 @@ function drawTotals(doc: Pdf, statement: CustomerStatement): void {
 }
 
 function drawPageNumbers(doc: Pdf): void {
-  const range = doc.bufferedPageRange();
-  for (let index = range.start; index < range.start + range.count; index++) {
-    doc.switchToPage(index);
-    doc
-      .font('Helvetica')
-      .fontSize(7)
-      .text(`Page ${index - range.start + 1} of ${range.count}`, margin, doc.page.height - margin - 10, {
-        width: doc.page.width - 2 * margin,
-        align: 'right',
-        lineBreak: false,
-      });
-  }
+  drawPageFooters(doc, margin, (page, pageCount) => `Page ${page} of ${pageCount}`);
 }
 
 /**
@@ -239,26 +199,19 @@ function newDocument(statement: CustomerStatement): Pdf {
 
 /** Writes the statement as a PDF to a stream and resolves once the stream has finished. */
 export function writeStatementPdf(statement: CustomerStatement, output: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const doc = newDocument(statement);
-    output.once('finish', resolve);
-    output.once('error', reject);
-    doc.once('error', reject);
-    doc.pipe(output);
-    drawStatement(doc, statement);
-  });
+  return writePdf(
+    () => newDocument(statement),
+    output,
+    (doc) => drawStatement(doc, statement),
+  );
 }
 
 /** Renders the statement as a PDF in memory. */
 export function statementPdfBuffer(statement: CustomerStatement): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = newDocument(statement);
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.once('end', () => resolve(Buffer.concat(chunks)));
-    doc.once('error', reject);
-    drawStatement(doc, statement);
-  });
+  return pdfBuffer(
+    () => newDocument(statement),
+    (doc) => drawStatement(doc, statement),
+  );
 }
 
 /** Writes the statement as a PDF file; a failed write leaves no file behind. */

@@ -72,7 +72,13 @@ export function mailSettings(
   return { url, from };
 }
 
-const emailPattern = /^[^@\s<>]+@[^@\s<>]+$/;
+/**
+ * A mailbox address: a local part of the characters RFC 5322 allows
+ * unquoted (no commas or semicolons, which would name a second
+ * recipient), without leading, trailing or doubled dots, then a domain of
+ * two or more labels.
+ */
+const emailPattern = /^(?!\.)(?!.*\.\.)[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
 
 function addressPart(address: string): string {
   const angle = /<([^>]*)>\s*$/.exec(address);

@@ -4,6 +4,7 @@ import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestUser } from '../../test/helpers/auth.js';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
+import { customerIdsByNumber, testInvoice } from '../../test/helpers/ledger.js';
 import { startLocalSmtp, type LocalSmtp } from '../../test/helpers/smtp.js';
 import { cliActor } from '../auth/actor.js';
 import { setContact } from '../collections/contacts.js';
@@ -25,17 +26,7 @@ beforeAll(async () => {
   smtp = await startLocalSmtp();
   process.env.ARDESK_SMTP_URL = smtp.url;
   process.env.ARDESK_MAIL_FROM = 'Credit Control <ar@gulf.example>';
-  const invoice = (customer: string, dueDate: string, amount: bigint) => ({
-    customerNumber: customer,
-    kind: 'invoice' as const,
-    documentNumber: `INV-${customer}`,
-    erpKey: `INV-${customer}`,
-    documentDate: '2026-01-05',
-    postingDate: '2026-01-05',
-    dueDate,
-    currency: 'USD',
-    amount,
-  });
+  const invoice = (customer: string, dueDate: string, amount: bigint) => testInvoice(customer, dueDate, amount, 'USD');
   await applyImport(db, { kind: 'test', file: 'server-dunning.csv', sha256: 'server-dunning' }, [
     {
       company: { code: 'SDN', name: 'Gulf Trading', currency: 'USD' },
@@ -48,8 +39,7 @@ beforeAll(async () => {
       rowCount: 2,
     },
   ]);
-  const rows = await db.query<{ customer_number: string; customer_id: bigint }>('select customer_number, customer_id from customer');
-  for (const row of rows.rows) customerIds.set(row.customer_number, row.customer_id.toString());
+  for (const [customerNumber, customerId] of await customerIdsByNumber(db)) customerIds.set(customerNumber, customerId);
   const company = await getCompany(db, 'SDN');
   await setContact(db, company.companyId, { customerId: BigInt(customerIds.get('E1')!), email: 'ap@east.example' }, cliActor());
   app = await buildApp(db, { logLevel: 'silent', agingEngine: 'sql' });

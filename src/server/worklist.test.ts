@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestUser } from '../../test/helpers/auth.js';
 import { openTestDb, type TestDb } from '../../test/helpers/db.js';
+import { customerIdsByNumber, testInvoice } from '../../test/helpers/ledger.js';
 import { applyImport } from '../ledger/index.js';
 import { buildApp } from './app.js';
 
@@ -17,17 +18,7 @@ const date = '2026-03-31';
 
 beforeAll(async () => {
   db = await openTestDb();
-  const invoice = (customer: string, dueDate: string, amount: bigint) => ({
-    customerNumber: customer,
-    kind: 'invoice' as const,
-    documentNumber: `INV-${customer}`,
-    erpKey: `INV-${customer}`,
-    documentDate: '2026-01-05',
-    postingDate: '2026-01-05',
-    dueDate,
-    currency: 'EUR',
-    amount,
-  });
+  const invoice = (customer: string, dueDate: string, amount: bigint) => testInvoice(customer, dueDate, amount, 'EUR');
   await applyImport(db, { kind: 'test', file: 'server-worklist.csv', sha256: 'server-worklist' }, [
     {
       company: { code: 'SWL', currency: 'EUR' },
@@ -40,8 +31,7 @@ beforeAll(async () => {
       rowCount: 2,
     },
   ]);
-  const rows = await db.query<{ customer_number: string; customer_id: bigint }>('select customer_number, customer_id from customer');
-  for (const row of rows.rows) customerIds.set(row.customer_number, row.customer_id.toString());
+  for (const [customerNumber, customerId] of await customerIdsByNumber(db)) customerIds.set(customerNumber, customerId);
   app = await buildApp(db, { logLevel: 'silent', agingEngine: 'sql' });
   admin = bearer((await createTestUser(db, { role: 'admin' })).token);
   manager = bearer((await createTestUser(db, { role: 'credit_manager' })).token);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyImport } from '../../src/ledger/index.js';
 import { bearer, createTestUser, type TestUser } from '../helpers/auth.js';
 import { chromiumAvailable, ensureWebAppBuilt, launchBrowser, screenshotDir, startServer, type TestBrowser, type TestServer } from './harness.js';
+import { openPage, signInWithForm } from './session.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -63,8 +64,7 @@ beforeAll(async () => {
   accountant = await createTestUser(server.db, { role: 'regional_accountant', name: 'Nadia North', companies: [company], regions: ['NORTH'] });
   financeUser = await createTestUser(server.db, { role: 'finance', name: 'Felix Finance' });
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page = await openPage(browser);
 }, 300_000);
 
 afterAll(async () => {
@@ -115,11 +115,7 @@ async function receipts(user: TestUser): Promise<ReceiptJson[]> {
 }
 
 async function signIn(user: TestUser): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWithForm(page, server.url, user);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Cash receipts' }).click();
   await page.getByRole('heading', { name: 'Cash receipts' }).waitFor();
   await page.getByLabel('Company').selectOption(company);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyImport } from '../../src/ledger/index.js';
 import { bearer, createTestUser, type TestUser } from '../helpers/auth.js';
 import { chromiumAvailable, ensureWebAppBuilt, launchBrowser, screenshotDir, startServer, type TestBrowser, type TestServer } from './harness.js';
+import { openPage, signInWithForm } from './session.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -63,8 +64,7 @@ beforeAll(async () => {
   treasurer = await createTestUser(server.db, { role: 'treasury', name: 'Tess Treasury' });
   collector = await createTestUser(server.db, { role: 'collector', name: 'Cole Collector' });
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page = await openPage(browser);
 }, 300_000);
 
 afterAll(async () => {
@@ -91,11 +91,7 @@ async function screenshot(name: string): Promise<void> {
 }
 
 async function signInAs(user: TestUser): Promise<void> {
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await signInWithForm(page, server.url, user);
 }
 
 async function signOut(): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type TestBrowser,
   type TestServer,
 } from './harness.js';
+import { openPage, signInWithForm } from './session.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -25,8 +26,7 @@ beforeAll(async () => {
   server = await startServer();
   admin = await createTestUser(server.db, { role: 'admin', name: 'Ada Admin' });
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page = await openPage(browser);
 }, 300_000);
 
 afterAll(async () => {
@@ -35,11 +35,7 @@ afterAll(async () => {
 });
 
 async function signInAs(user: TestUser): Promise<void> {
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await signInWithForm(page, server.url, user);
 }
 
 async function signOut(): Promise<void> {

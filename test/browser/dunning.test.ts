@@ -9,6 +9,7 @@ import { applyImport, getCompany } from '../../src/ledger/index.js';
 import { bearer, createTestUser, type TestUser } from '../helpers/auth.js';
 import { startLocalSmtp, type LocalSmtp } from '../helpers/smtp.js';
 import { chromiumAvailable, ensureWebAppBuilt, launchBrowser, screenshotDir, startServer, type TestBrowser, type TestServer } from './harness.js';
+import { openPage, signInWithForm } from './session.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -64,8 +65,7 @@ beforeAll(async () => {
   collector = await createTestUser(server.db, { role: 'collector', name: 'Cora Collector' });
   manager = await createTestUser(server.db, { role: 'credit_manager', name: 'Milo Manager' });
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page = await openPage(browser);
 }, 300_000);
 
 afterAll(async () => {
@@ -79,11 +79,7 @@ afterAll(async () => {
 });
 
 async function signIn(user: TestUser): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWithForm(page, server.url, user);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dunning' }).click();
   await page.getByRole('heading', { name: 'Dunning', exact: true }).waitFor();
   await page.getByLabel('Company').selectOption(company);

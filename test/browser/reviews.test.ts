@@ -6,6 +6,7 @@ import { openDispute } from '../../src/collections/disputes.js';
 import { applyImport, getCompany, type OpenItemInput } from '../../src/ledger/index.js';
 import { createTestUser, type TestUser } from '../helpers/auth.js';
 import { chromiumAvailable, ensureWebAppBuilt, launchBrowser, screenshotDir, startServer, type TestBrowser, type TestServer } from './harness.js';
+import { openPage, signInWithForm } from './session.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -57,8 +58,7 @@ beforeAll(async () => {
   manager = await createTestUser(server.db, { role: 'credit_manager', name: 'Maya Manager' });
   collector = await createTestUser(server.db, { role: 'collector', name: 'Colin Collector' });
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page = await openPage(browser);
 }, 300_000);
 
 afterAll(async () => {
@@ -67,11 +67,7 @@ afterAll(async () => {
 });
 
 async function signIn(user: TestUser): Promise<void> {
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await signInWithForm(page, server.url, user);
 }
 
 describe.skipIf(!haveChromium)('overdue reviews in Chromium', { timeout: 120_000 }, () => {

@@ -7,6 +7,7 @@ import { applyImport, getCompany } from '../../src/ledger/index.js';
 import { addDays } from '../../src/shared/dates.js';
 import { bearer, createTestUser, type TestUser } from '../helpers/auth.js';
 import { chromiumAvailable, ensureWebAppBuilt, launchBrowser, screenshotDir, startServer, type TestBrowser, type TestServer } from './harness.js';
+import { openPage, signInWithForm } from './session.js';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -68,8 +69,7 @@ beforeAll(async () => {
   collector = await createTestUser(server.db, { role: 'collector', name: 'Nora Collector', companies: [company] });
   manager = await createTestUser(server.db, { role: 'credit_manager', name: 'Carla Manager' });
   browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
+  page = await openPage(browser);
 }, 300_000);
 
 afterAll(async () => {
@@ -78,12 +78,7 @@ afterAll(async () => {
 });
 
 async function signIn(user: TestUser): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(server.url);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await signInWithForm(page, server.url, user);
 }
 
 async function apiGet<T>(path: string, user: TestUser): Promise<T> {

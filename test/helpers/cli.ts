@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, vi } from 'vitest';
-import { openDb } from '../../src/db/open.js';
+import { dbOptionsFromEnv, openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { main } from '../../src/cli/main.js';
 import { startCli } from '../server/child.js';
@@ -98,4 +98,48 @@ export async function runCliInProcess(dataDir: string, args: readonly string[]):
   const code = Number(process.exitCode ?? 0);
   process.exitCode = 0;
   return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+export interface InProcessCli {
+  /** The temporary folder passed as --data-dir, removed after the tests. Tests may write their own files there too. */
+  folder(): string;
+  /** Runs `ardesk ARGS` in this process on the test database. */
+  run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * Sets up a test file that runs the CLI in this process. On PostgreSQL the
+ * file gets a schema of its own, and its connection settings stay in
+ * process.env until the file's tests end. On PGlite the database sits in a
+ * temporary folder. `seed` writes the file's ledger before the first test.
+ */
+export function useInProcessCli(name: string, seed: (database: Db) => Promise<unknown>): InProcessCli {
+  let db: TestDb | undefined;
+  let folder = '';
+  let savedEnv: NodeJS.ProcessEnv = {};
+
+  beforeAll(async () => {
+    savedEnv = { ...process.env };
+    folder = await mkdtemp(join(tmpdir(), `ardesk-${name}-`));
+    if (testEngine === 'postgres') {
+      db = await openTestDb();
+      Object.assign(process.env, db.childEnv);
+    }
+    const opened = await openDb(dbOptionsFromEnv(folder));
+    try {
+      await seed(opened);
+    } finally {
+      await opened.close();
+    }
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await db?.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  return {
+    folder: () => folder,
+    run: (...args) => runCliInProcess(folder, args),
+  };
 }

@@ -567,6 +567,7 @@ export interface DunningSendResult {
   sent: number;
   failed: number;
   toPrint: number;
+  paid: number;
 }
 
 export interface ReviewSummary {

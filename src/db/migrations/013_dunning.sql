@@ -80,6 +80,10 @@ create table dunning_letter (
   error text,
   dropped_by text,
   drop_reason text,
+  -- The level's text in the letter's language when the run was approved:
+  -- the letter mailed later says what the approver read.
+  subject text,
+  body text,
   sent_at timestamptz,
   primary key (company_id, letter_id),
   unique (company_id, run_id, customer_id),
@@ -99,12 +103,13 @@ create table dunning_letter_item (
   open_amount bigint not null check (open_amount > 0),
   -- The item's dunning level in this letter.
   level smallint not null check (level >= 1),
-  interest_days integer not null default 0,
+  interest_days integer not null default 0 check (interest_days >= 0),
   interest bigint not null default 0 check (interest >= 0),
   primary key (company_id, letter_id, item_id),
   foreign key (company_id, letter_id) references dunning_letter (company_id, letter_id),
   foreign key (company_id, item_id) references open_item (company_id, item_id)
 );
+create index dunning_letter_item_item_idx on dunning_letter_item (company_id, item_id);
 
 -- The dunning level each item reached in approved runs, and when: the
 -- next proposal raises an item at most one level above it, and charges

@@ -150,3 +150,20 @@ create table worklist_sweep (
 create index collection_activity_created_idx on collection_activity (company_id, created_at);
 create index promise_to_pay_created_idx on promise_to_pay (company_id, created_at);
 create index dispute_event_created_idx on dispute_event (company_id, created_at);
+
+-- Every change to the ledger marks the customers it touches, from the
+-- day it takes effect, whatever wrote it: cash application, an ERP
+-- import, a manual allocation or a reversal. Only companies with a stored
+-- worklist are marked. The next read of a stored worklist re-ranks them.
+-- One line each: the migration runner splits statements at a semicolon that ends a line.
+create function mark_worklist_allocations() returns trigger language plpgsql as $$ begin insert into worklist_stale (company_id, customer_id, from_date) select i.company_id, i.customer_id, min(n.allocation_date) from (select company_id, debit_item_id as item_id, allocation_date from inserted union all select company_id, credit_item_id, allocation_date from inserted) n join open_item i on i.company_id = n.company_id and i.item_id = n.item_id where exists (select 1 from worklist_run r where r.company_id = n.company_id) group by i.company_id, i.customer_id on conflict (company_id, customer_id) do update set from_date = least(worklist_stale.from_date, excluded.from_date), marked_at = now(); return null; end $$;
+
+create function mark_worklist_items() returns trigger language plpgsql as $$ begin insert into worklist_stale (company_id, customer_id, from_date) select n.company_id, n.customer_id, min(n.posting_date) from inserted n where exists (select 1 from worklist_run r where r.company_id = n.company_id) group by n.company_id, n.customer_id on conflict (company_id, customer_id) do update set from_date = least(worklist_stale.from_date, excluded.from_date), marked_at = now(); return null; end $$;
+
+create trigger allocation_marks_worklist
+  after insert on allocation referencing new table as inserted
+  for each statement execute function mark_worklist_allocations();
+
+create trigger open_item_marks_worklist
+  after insert on open_item referencing new table as inserted
+  for each statement execute function mark_worklist_items();

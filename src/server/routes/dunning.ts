@@ -4,7 +4,7 @@ import { actorOf } from '../../auth/request.js';
 import type { Actor } from '../../auth/types.js';
 import { customerInScope } from '../../collections/activities.js';
 import { dunningSettingsToJson, loadDunningSettings, setDunningLevels, type DunningLevelsJson } from '../../collections/dunning-levels.js';
-import { proposalToJson, proposeDunning, itemToJson, totalToJson } from '../../collections/dunning-proposal.js';
+import { proposalToJson, proposeDunning, itemToJson, sumTotals, totalToJson } from '../../collections/dunning-proposal.js';
 import { letterFileName, renderLetterPdf, sendDunningRun } from '../../collections/dunning-send.js';
 import {
   approveDunningRun,
@@ -138,11 +138,12 @@ const sendSchema = z.object({
   sent: z.number().int(),
   failed: z.number().int(),
   toPrint: z.number().int(),
+  paid: z.number().int().meta({ description: 'Letters dropped unsent because every item was paid after approval.' }),
   outcomes: z.array(
     z.object({
       letterId: z.string(),
       customerNumber: z.string(),
-      status: z.enum(['sent', 'failed', 'printed', 'to_print']),
+      status: z.enum(['sent', 'failed', 'printed', 'to_print', 'paid']),
       to: z.string().nullable(),
       error: z.string().nullable(),
     }),
@@ -191,7 +192,8 @@ async function runToJson(db: Db, run: DunningRun, actor: Actor) {
     approvedAt: run.approvedAt,
     approvableByYou: approvable(run, actor),
     letters: letters.map((letter) => letterToJson(letter, exponents)),
-    totals: run.totals.map(totalToJson),
+    // Totals of the letters shown, so a regional user sees no other region's money.
+    totals: sumTotals(letters.filter((letter) => letter.status !== 'dropped').map((letter) => letter.totals)).map(totalToJson),
   };
 }
 
@@ -377,6 +379,7 @@ export async function registerDunningRoutes(app: ApiInstance, db: Db): Promise<v
         sent: result.sent,
         failed: result.failed,
         toPrint: result.toPrint,
+        paid: result.paid,
         outcomes: result.outcomes.map((outcome) => ({ ...outcome, letterId: outcome.letterId.toString() })),
       };
     },

@@ -29,6 +29,16 @@ export function ErrorMessage({ error }: { error: ApiError | null }) {
   );
 }
 
+/** Shows a status message, such as the outcome of an action, for screen readers to announce. Renders nothing when empty. */
+export function Notice({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p className="notice" role="status">
+      {message}
+    </p>
+  );
+}
+
 export function Loading({ when }: { when: boolean }) {
   return when ? <p className="muted" aria-live="polite">Loading…</p> : null;
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ApiError, apiBase, get, post, queryString } from '../api.js';
-import { DateText, ErrorMessage, Field, Loading, Money } from '../components/common.js';
+import { CompanySelect } from '../components/CompanySelect.js';
+import { DateText, ErrorMessage, Field, Loading, Money, Notice } from '../components/common.js';
 import { today } from '../format.js';
 import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
@@ -86,15 +87,7 @@ export function DunningPage() {
     <section>
       <h1>Dunning</h1>
       <div className="toolbar">
-        <Field label="Company" htmlFor="dunning-company">
-          <select id="dunning-company" value={company} onChange={(event) => go({ company: event.target.value, run: null })}>
-            {companies.map((entry) => (
-              <option key={entry.code} value={entry.code}>
-                {entry.code} – {entry.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <CompanySelect id="dunning-company" value={company} onChange={(code) => go({ company: code, run: null })} />
         <Field label="As of" htmlFor="dunning-as-of">
           <input id="dunning-as-of" type="date" value={asOf} onChange={(event) => setAsOf(event.target.value)} />
         </Field>
@@ -262,7 +255,7 @@ function RunDetail({ runId, onChanged }: { runId: string; onChanged(): void }) {
             onClick={() =>
               void act(async () => {
                 const result = await post<DunningSendResult>(`/dunning/runs/${run.runId}/send`);
-                return `Sent ${result.sent}, failed ${result.failed}, ${result.toPrint} without a contact to print.`;
+                return `Sent ${result.sent}, failed ${result.failed}, ${result.toPrint} without a contact to print, ${result.paid} paid since approval and dropped.`;
               })
             }
           >
@@ -270,11 +263,7 @@ function RunDetail({ runId, onChanged }: { runId: string; onChanged(): void }) {
           </button>
         ) : null}
       </div>
-      {notice ? (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Notice message={notice} />
       <ErrorMessage error={error} />
       <LetterTable run={run} busy={busy} mayDrop={mayRun && run.status === 'proposed'} onDrop={(letter) => void act(async () => (await post(`/dunning/runs/${run.runId}/letters/${letter.letterId}/drop`, {}), `Letter to ${letter.customerNumber} dropped.`))} />
       <p>

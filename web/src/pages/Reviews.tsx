@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, apiBase, post } from '../api.js';
 import { ColumnChart } from '../components/ColumnChart.js';
+import { CompanySelect } from '../components/CompanySelect.js';
 import { DateText, ErrorMessage, Field, Loading, Money } from '../components/common.js';
 import { today } from '../format.js';
 import { Link, navigate } from '../router.js';
@@ -99,15 +100,7 @@ function NewReviewForm() {
   };
   return (
     <form className="toolbar" onSubmit={(event) => void submit(event)} aria-label="New review">
-      <Field label="Company" htmlFor="review-company">
-        <select id="review-company" value={company} onChange={(event) => setCompany(event.target.value)}>
-          {companies.map((entry) => (
-            <option key={entry.code} value={entry.code}>
-              {entry.code} – {entry.name}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <CompanySelect id="review-company" value={company} onChange={setCompany} />
       <Field label="Region" htmlFor="review-region">
         <input id="review-region" required value={region} onChange={(event) => setRegion(event.target.value)} />
       </Field>
