@@ -36,7 +36,7 @@ export interface RankResult {
   durationMs: number;
 }
 
-async function rank(tx: Queryable, company: Company, date: IsoDate, customerIds: readonly bigint[] | null): Promise<void> {
+async function rank(tx: Queryable, company: Company, date: IsoDate, customerIds: readonly bigint[] | null, engine: Db['engine']): Promise<void> {
   if (customerIds === null) {
     // PostgreSQL's JIT compiler took a second to compile the ranking
     // statement, longer than the statement then ran (measured on
@@ -44,6 +44,14 @@ async function rank(tx: Queryable, company: Company, date: IsoDate, customerIds:
     // of a whole company need more than the default 4 MB of work_mem.
     await tx.query('set local jit = off');
     await tx.query(`set local work_mem = '64MB'`);
+    // Summing allocations per item through the index on (company,
+    // debit item) and merging with the items in id order took 1.3 s where
+    // hashing both took 1.8 s (1,000,000 items, PostgreSQL 15.20).
+    // PGlite keeps its own plan: it was not measured there.
+    if (engine === 'postgres') {
+      await tx.query('set local enable_hashagg = off');
+      await tx.query('set local enable_hashjoin = off');
+    }
   }
   const params: SqlParam[] = [company.companyId, date, amountCapLocal(company)];
   if (customerIds === null) {
@@ -89,7 +97,7 @@ export async function rankWorklist(db: Db, company: Company, date: IsoDate, acto
   return db.transaction(async (tx) => {
     const started = performance.now();
     await tx.query('select 1 from company where company_id = $1 for update', [company.companyId]);
-    await rank(tx, company, date, null);
+    await rank(tx, company, date, null, db.engine);
     await tx.query(`delete from worklist_entry where company_id = $1 and work_date < $2::date - ${worklistHistoryDays}`, [company.companyId, date]);
     await tx.query(`delete from worklist_run where company_id = $1 and work_date < $2::date - ${worklistHistoryDays}`, [company.companyId, date]);
     const durationMs = performance.now() - started;
@@ -157,7 +165,7 @@ export async function refreshStaleEntries(db: Db, company: Company): Promise<num
     );
     for (const run of runs.rows) {
       const customers = marks.rows.filter((row) => row.from_date <= run.work_date).map((row) => row.customer_id);
-      await rank(tx, company, run.work_date, customers);
+      await rank(tx, company, run.work_date, customers, db.engine);
       await recordRun(tx, company, run.work_date, null);
     }
     return marks.rows.length;
@@ -356,7 +364,7 @@ export async function readWorklist(db: Db, company: Company, scope: Scope, reque
      join customer c on c.company_id = e.company_id and c.customer_id = e.customer_id
      left join collection_strategy s on s.company_id = e.company_id and s.strategy_id = e.strategy_id
      where ${where}
-     order by e.score desc, e.overdue_local desc, e.customer_number
+     order by e.score desc, e.overdue_local desc, e.customer_number collate "C"
      limit $${params.length + 1} offset $${params.length + 2}`,
     [...params, request.limit, request.offset],
   );
