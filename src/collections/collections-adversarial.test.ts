@@ -204,13 +204,13 @@ describe('dunning runs', () => {
     expect(march20.letters[0]!.level).toBe(2);
     await approveDunningRun(db, march20.runId, manager);
 
-    // As of 2026-03-10 the item had reached level 1 on 2026-03-01, so it may rise to level 2 only.
-    // Interest at 8 % from 2026-03-01 for 9 days: 1,000.000 × 0.08 × 9 / 365 = 1.97260… → 1.973 KWD.
-    const proposal = await proposeDunning(db, company, '2026-03-10');
+    // As of 2026-03-16 the item had reached level 1 on 2026-03-01, so it may rise to level 2 only.
+    // Interest at 8 % from 2026-03-01 for 15 days: 1,000.000 × 0.08 × 15 / 365 = 3.28767… → 3.288 KWD.
+    const proposal = await proposeDunning(db, company, '2026-03-16');
     const item = proposal.letters[0]!.items[0]!;
     expect(item.level).toBe(2);
-    expect(item.interestDays).toBe(9);
-    expect(item.interest).toBe(1_973n);
+    expect(item.interestDays).toBe(15);
+    expect(item.interest).toBe(3_288n);
   });
 
   it('approves a run whose letters are all dropped without levels', async () => {

@@ -6,14 +6,12 @@
  * here word by word from the right margin, with runs of Latin words and
  * numbers kept left to right inside them.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { formatMinorGrouped } from '../shared/money.js';
 import type { LetterLanguage } from './contacts.js';
 import { fillTemplate, type LetterText } from './dunning-levels.js';
 import type { CurrencyTotal, DunningItem } from './dunning-proposal.js';
-import { pdfBuffer, type Pdf } from './pdf-common.js';
+import { arabicFont, arabicFontFile, hasArabic, pdfBuffer, type Pdf } from './pdf-common.js';
 
 /** The content of one letter, its texts already in the letter's language. */
 export interface LetterDocument {
@@ -38,18 +36,9 @@ const margin = 50;
 const fontSize = 10;
 const tableFontSize = 8;
 const rowHeight = 13;
-const arabicFont = 'NotoSansArabic';
 const latinFont = 'Helvetica';
 const latinBold = 'Helvetica-Bold';
 
-const arabicPattern = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/;
-
-/** Returns the path of the Noto Sans Arabic font file; its Arabic subset has no Latin letters or digits. */
-function arabicFontFile(): string {
-  const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('@fontsource/noto-sans-arabic/package.json'));
-  return join(root, 'files', 'noto-sans-arabic-arabic-400-normal.woff');
-}
 
 const labels = {
   en: {
@@ -84,9 +73,7 @@ const labels = {
   },
 } as const;
 
-export function hasArabic(text: string): boolean {
-  return arabicPattern.test(text);
-}
+export { hasArabic };
 
 /** A run of one script inside a word: the Arabic font has no Latin letters, digits or ASCII punctuation. */
 export interface Segment {

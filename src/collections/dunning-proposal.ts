@@ -104,7 +104,8 @@ interface ProposalRow {
  * query. Items are debits posted by then, open after allocations dated by
  * then and at least level 1's days past due. Items flagged disputed or in
  * a dispute open on the date are left out. So are customers sent a letter
- * of the same or a higher level within the minimum interval.
+ * of any level within the minimum interval, so a letter never follows
+ * another sooner than that, even at a higher level.
  */
 async function loadProposalRows(db: Queryable, companyId: number, asOf: IsoDate, settings: DunningSettings, scope: Scope): Promise<ProposalRow[]> {
   const first = settings.levels[0]!;
@@ -172,7 +173,7 @@ async function loadProposalRows(db: Queryable, companyId: number, asOf: IsoDate,
             r.last_dunned_date
      from ranked r
      join customer c on c.company_id = $1 and c.customer_id = r.customer_id
-     where not exists (select 1 from recent x where x.customer_id = r.customer_id and x.level >= r.letter_level)
+     where not exists (select 1 from recent x where x.customer_id = r.customer_id)
        and ${inScope}
      order by c.customer_number, r.customer_id, r.due_date, r.item_id`,
     params,

@@ -384,19 +384,19 @@ async function approveRun(db: Db, runId: bigint, actor: Actor): Promise<DunningR
       });
     }
     if (run.status === 'approved') return;
-    // A customer dunned at the same or a higher level by another run
-    // approved meanwhile within the interval gets no second letter.
+    // A customer dunned by another run approved meanwhile within the
+    // interval gets no second letter.
     const settings = await loadDunningSettings(tx, companyId);
     const superseded = await tx.query<{ letter_id: bigint; customer_number: string }>(
       `update dunning_letter l set status = 'dropped', dropped_by = $3,
-              drop_reason = 'dunned at the same or a higher level by another run within the interval'
+              drop_reason = 'dunned by another run within the interval'
        from customer c
        where l.company_id = $1 and l.run_id = $2 and l.status = 'proposed'
          and c.company_id = l.company_id and c.customer_id = l.customer_id
          and exists (
            select 1 from dunning_letter o join dunning_run r on r.company_id = o.company_id and r.run_id = o.run_id
            where o.company_id = l.company_id and o.customer_id = l.customer_id and o.run_id <> l.run_id
-             and r.status = 'approved' and o.status <> 'dropped' and o.level >= l.level
+             and r.status = 'approved' and o.status <> 'dropped'
              and r.as_of <= $4::date and r.as_of > $4::date - $5::integer
          )
        returning l.letter_id, c.customer_number`,

@@ -223,6 +223,20 @@ export async function createOverdueReview(db: Db, input: NewReviewInput, actor: 
     if (existing.rows[0]) {
       throw new InputError(`region ${region} of ${company.code} already has review ${existing.rows[0].review_id} on ${date}`, 'duplicate_review', 'date');
     }
+    // Reviews of a region follow each other in date order, because each
+    // stores its change against the one before it.
+    const later = await tx.query<{ review_id: bigint; review_date: IsoDate }>(
+      `select review_id, review_date from overdue_review where company_id = $1 and region = $2 and review_date > $3
+       order by review_date desc limit 1`,
+      [company.companyId, region, date],
+    );
+    if (later.rows[0]) {
+      throw new InputError(
+        `region ${region} of ${company.code} already has review ${later.rows[0].review_id} on ${later.rows[0].review_date}: a new review must be dated after it`,
+        'review_out_of_order',
+        'date',
+      );
+    }
     const lines = await reviewLines(tx, company, region, date, limits);
     const counts = await openCounts(tx, company.companyId, date, lines.map((line) => line.customerId));
     const previous = await tx.query<{ review_id: bigint }>(

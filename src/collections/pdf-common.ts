@@ -2,9 +2,46 @@
  * pdfkit helpers shared by the collections documents: rendering to a
  * buffer or a stream, fixed-width table rows and page footers.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 
 export type Pdf = PDFKit.PDFDocument;
+
+/** The registered name of the bundled Arabic font. */
+export const arabicFont = 'NotoSansArabic';
+
+const arabicPattern = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/;
+
+/** Returns whether `text` holds Arabic letters. */
+export function hasArabic(text: string): boolean {
+  return arabicPattern.test(text);
+}
+
+/** Returns the path of the Noto Sans Arabic font file; its Arabic subset has no Latin letters or digits. */
+export function arabicFontFile(): string {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('@fontsource/noto-sans-arabic/package.json'));
+  return join(root, 'files', 'noto-sans-arabic-arabic-400-normal.woff');
+}
+
+const withArabic = new WeakSet<Pdf>();
+
+/**
+ * Selects the font for a line of text: Helvetica, or the Arabic font
+ * (registered on first use) when the text holds Arabic letters, which
+ * Helvetica cannot draw.
+ * NOTE: a text mixing Arabic with Latin letters or digits loses the Latin
+ * part in the Arabic font; the dunning letters split such text by script.
+ */
+export function fontFor(doc: Pdf, text: string, bold = false): Pdf {
+  if (!hasArabic(text)) return doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
+  if (!withArabic.has(doc)) {
+    doc.registerFont(arabicFont, arabicFontFile());
+    withArabic.add(doc);
+  }
+  return doc.font(arabicFont);
+}
 
 export interface Column {
   header: string;
@@ -39,9 +76,9 @@ export function drawCells(
   y: number,
   bold = false,
 ): void {
-  doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(layout.fontSize);
   let x = layout.margin;
   columns.forEach((column, index) => {
+    fontFor(doc, cells[index] ?? '', bold).fontSize(layout.fontSize);
     const text = fit(doc, cells[index] ?? '', column.width);
     doc.text(text, x + 1, y, { width: column.width - 2, align: column.align, lineBreak: false });
     x += column.width;

@@ -5,15 +5,16 @@
  * therefore contains a handful of PDFs whatever the size of the batch.
  */
 import { join } from 'node:path';
-import { scopeCondition } from '../auth/scope.js';
+import { ForbiddenError } from '../auth/errors.js';
+import { inScope, scopeCondition } from '../auth/scope.js';
 import { unrestricted, type Actor, type Scope } from '../auth/types.js';
 import type { Queryable, SqlParam } from '../db/types.js';
 import { openItemsAsOfSql } from '../ledger/balances.js';
 import { getCompany } from '../ledger/companies.js';
 import type { Company } from '../ledger/types.js';
-import { recordMail, type Mailer, type MailMessage } from '../mail/mailer.js';
+import { MailServerError, recordMail, type Mailer, type MailMessage } from '../mail/mailer.js';
 import type { IsoDate } from '../shared/dates.js';
-import { InputError } from '../shared/errors.js';
+import { InputError, NotFoundError } from '../shared/errors.js';
 import { formatMinorGrouped } from '../shared/money.js';
 import { checkWorkRole } from './activities.js';
 import { contactsOf, type CustomerContact } from './contacts.js';
@@ -86,8 +87,8 @@ interface BatchCustomer {
 }
 
 /**
- * Selects the customers with an open balance at the end of the period or
- * a movement in it (an item posted or an allocation dated in the period),
+ * Selects the customers with an open item at the end of the period (even
+ * when their open items net to zero) or a movement in it (an item posted or an allocation dated in the period),
  * optionally only those of a region, in customer number order.
  */
 async function activeCustomers(db: Queryable, company: Company, request: StatementBatchRequest, region: string | null): Promise<BatchCustomer[]> {
@@ -96,7 +97,7 @@ async function activeCustomers(db: Queryable, company: Company, request: Stateme
   const result = await db.query<{ customer_id: bigint; customer_number: string; name: string }>(
     `with balance as (
        select o.customer_id from (${openItemsAsOfSql('$1', '$3::date')}) o
-       group by o.customer_id having sum(o.open_amount_local) <> 0
+       group by o.customer_id having bool_or(o.open_amount <> 0)
      ),
      posted as (
        select distinct i.customer_id from open_item i
@@ -135,6 +136,19 @@ async function namedCustomers(db: Queryable, company: Company, numbers: readonly
   });
 }
 
+/**
+ * Raises NotFoundError for a region without customers in the company (a
+ * mistyped region would otherwise mail nothing without a word), and
+ * ForbiddenError for a region outside the scope.
+ */
+async function checkRegion(db: Queryable, company: Company, region: string, scope: Scope): Promise<void> {
+  if (!inScope(scope, company.companyId, region)) {
+    throw new ForbiddenError(`region ${region} is outside your scope`, { action: 'statement.batch', entity: 'region', entityId: region, companyId: company.companyId });
+  }
+  const found = await db.query('select 1 from customer where company_id = $1 and region = $2 limit 1', [company.companyId, region]);
+  if (found.rows.length === 0) throw new NotFoundError(`region "${region}" has no customers in company ${company.code}`, 'region');
+}
+
 /** Checks the request and lists the customers it selects. */
 export async function selectStatementCustomers(db: Queryable, request: StatementBatchRequest): Promise<{ company: Company; customers: BatchCustomer[] }> {
   checkStatementPeriod(request.from, request.to);
@@ -147,6 +161,7 @@ export async function selectStatementCustomers(db: Queryable, request: Statement
   }
   const region = selection.kind === 'region' ? selection.region.trim() : null;
   if (region === '') throw new InputError('missing region: name the region of the customers', 'missing_parameter', 'region');
+  if (region !== null) await checkRegion(db, company, region, request.scope ?? unrestricted);
   return { company, customers: await activeCustomers(db, company, request, region) };
 }
 
@@ -203,7 +218,9 @@ async function mailStatement(context: BatchContext, statement: CustomerStatement
   } catch (error) {
     const text = (error as Error).message;
     const mailId = await recordMail(context.db, { ...record, outcome: { error: text } }, context.actor);
-    if (!isRecipientFailure(error)) throw error;
+    if (!isRecipientFailure(error)) {
+      throw new MailServerError(`the mail server failed while sending the statement of ${statement.customer.customerNumber}, so the batch stopped: ${text}`);
+    }
     return { ...base, status: 'failed', error: text, mailId };
   }
 }
@@ -235,7 +252,11 @@ async function processCustomer(context: BatchContext, customer: BatchCustomer): 
   if (contact) return mailStatement(context, statement, contact, { ...withBalance, to: contact.email });
   const reason = options.mailer ? 'no statements or collections contact' : null;
   if (!options.printDir) return { ...withBalance, status: 'skipped', error: reason };
-  const file = join(options.printDir, statementFileName(statement, 'pdf'));
+  // Two customer numbers can differ only in characters a file name cannot
+  // hold ("X/1" and "X_1"): the customer id keeps their files apart.
+  const name = statementFileName(statement, 'pdf');
+  const plain = /^[\w.-]+$/.test(customer.customerNumber);
+  const file = join(options.printDir, plain ? name : name.replace(/\.pdf$/, `-${customer.customerId}.pdf`));
   await writeStatementPdfFile(statement, file);
   return { ...withBalance, status: 'written', file, error: reason };
 }
@@ -254,6 +275,10 @@ export async function runStatementBatch(
   actor: Actor,
 ): Promise<StatementBatchResult> {
   checkWorkRole(actor, 'statement.batch', null);
+  // Sales see a customer's standing but do not write to customers in the company's name.
+  if (actor.role === 'sales') {
+    throw new ForbiddenError('the role sales may not mail or write statement batches', { action: 'statement.batch', entity: 'route', entityId: 'statement.batch', companyId: null });
+  }
   if (!options.mailer && !options.printDir) {
     throw new InputError('nothing to do: mail the statements or name a folder to write them to', 'missing_parameter', 'email');
   }
@@ -282,7 +307,11 @@ export async function runStatementBatch(
     }
   };
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, 8));
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  // Every worker finishes its customer before the first error is raised,
+  // so the caller does not close the mailer under a message still in flight.
+  const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+  const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
 
   const count = (status: StatementOutcomeStatus) => outcomes.filter((outcome) => outcome.status === status).length;
   return {

@@ -18,7 +18,7 @@ import {
   type StatementRequest,
   type StatementSection,
 } from './statement.js';
-import { drawCells, drawPageFooters, ensureRoom as ensureTableRoom, pdfBuffer, writePdf, type Column, type Pdf, type TableLayout } from './pdf-common.js';
+import { drawCells, fontFor, drawPageFooters, ensureRoom as ensureTableRoom, pdfBuffer, writePdf, type Column, type Pdf, type TableLayout } from './pdf-common.js';
 
 const margin = 40;
 const fontSize = 7.5;
@@ -66,10 +66,10 @@ function ensureRoom(doc: Pdf, height: number): boolean {
 
 function drawHeading(doc: Pdf, statement: CustomerStatement): void {
   const { company, customer } = statement;
-  doc.font('Helvetica-Bold').fontSize(14).text(company.name, margin, margin);
+  fontFor(doc, company.name, true).fontSize(14).text(company.name, margin, margin);
   doc.font('Helvetica').fontSize(10).text('Statement of account');
   doc.moveDown(0.6);
-  doc.font('Helvetica-Bold').fontSize(10).text(customer.name);
+  fontFor(doc, customer.name, true).fontSize(10).text(customer.name);
   doc.font('Helvetica').fontSize(9).text(`Customer number ${customer.customerNumber}`);
   if (customer.country) doc.text(`Country ${customer.country}`);
   if (customer.region && customer.region !== customer.country) doc.text(`Region ${customer.region}`);

@@ -13,6 +13,18 @@ import type { Actor } from '../auth/types.js';
 import type { Queryable } from '../db/types.js';
 import { InputError } from '../shared/errors.js';
 
+/**
+ * The mail server could not be reached or dropped the connection, as
+ * opposed to refusing one recipient. The API answers it with 502.
+ */
+export class MailServerError extends Error {
+  readonly code = 'mail_server_failed';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MailServerError';
+  }
+}
+
 export interface MailSettings {
   /** smtp:// or smtps:// URL of the mail server. */
   url: string;

@@ -1,3 +1,4 @@
+import { MailServerError } from '../mail/mailer.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../auth/errors.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
@@ -26,6 +27,10 @@ export function handleError(
     const statusCode = error instanceof NotFoundError ? 404 : error instanceof ForbiddenError ? 403 : 400;
     request.log.info({ statusCode, code: error.code, field: error.field }, `request rejected: ${error.message}`);
     return reply.code(statusCode).send(errorBody(error.code, error.message, error.field));
+  }
+  if (error instanceof MailServerError) {
+    request.log.warn({ statusCode: 502, code: error.code }, `mail server failed: ${error.message}`);
+    return reply.code(502).send(errorBody(error.code, error.message));
   }
   const statusCode = (error as FastifyError).statusCode;
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
