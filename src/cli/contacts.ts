@@ -102,7 +102,11 @@ export function registerContactCommands(program: Command): void {
       const customerId = found.rows[0]?.customer_id;
       if (customerId === undefined) throw new NotFoundError(`customer ${customer} not found in ${company.code}`, 'customer');
       const contacts = await listContacts(db, company.companyId, customerId);
-      if (contacts.length === 0) console.log(`${customer}: no contact`);
+      if (contacts.length === 0) {
+        console.log(`${customer}: no contact`);
+        return;
+      }
+      console.log('purpose\temail\tlanguage\tname');
       for (const entry of contacts) console.log(`${entry.purpose}\t${entry.email}\t${entry.language}\t${entry.name ?? ''}`);
     });
   });

@@ -26,7 +26,7 @@ import {
 } from '../collections/dunning.js';
 import { loadCurrencyExponents } from '../ledger/index.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
-import { formatMinor } from '../shared/money.js';
+import { formatMinor, formatMinorGrouped } from '../shared/money.js';
 import { addDbOptions, withDb } from './context.js';
 import { actorFor, companyFor } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput, type OutputCell, type OutputColumn, type OutputDocument, type OutputTable } from './output.js';
@@ -266,7 +266,7 @@ function registerProposeCommands(dunning: Command): void {
     await withDb(options, async (db) => {
       const company = await companyFor(db, options.company);
       const run = (await createDunningRun(db, company, asOf, await actorFor(db, options.as)))!;
-      const totals = run.totals.map((total) => `${formatMinor(total.total, total.exponent)} ${total.currency}`).join(', ') || 'nothing';
+      const totals = run.totals.map((total) => `${formatMinorGrouped(total.total, total.exponent)} ${total.currency}`).join(', ') || 'nothing';
       console.log(`dunning run ${run.runId} of ${company.code} as of ${asOf}: ${run.letters.length} letters, ${totals}; awaiting approval by a second person`);
     });
   });
@@ -420,7 +420,7 @@ function registerSendCommands(dunning: Command): void {
                 letter.level,
                 letter.status,
                 letter.toAddress,
-                letter.totals.map((total) => `${formatMinor(total.total, total.exponent)} ${total.currency}`).join(', '),
+                letter.totals.map((total) => `${formatMinorGrouped(total.total, total.exponent)} ${total.currency}`).join(', '),
               ]),
             },
           ],

@@ -153,6 +153,7 @@ async function writeStatement(statement: CustomerStatement, format: StatementFor
 
 interface BatchOptions {
   batch?: boolean;
+  resume?: boolean;
   region?: string;
   customers?: string;
   email?: boolean;
@@ -255,7 +256,7 @@ async function runBatchCommand(options: StatementOptions & BatchOptions): Promis
       runStatementBatch(
         db,
         { company: await companyCode(db, options.company), from: options.from, to: options.to, selection },
-        { mailer, printDir: options.outputDir, onOutcome: (_outcome, done, total) => progress.update(done, total) },
+        { mailer, printDir: options.outputDir, resume: options.resume, onOutcome: (_outcome, done, total) => progress.update(done, total) },
         cliActor(),
       ),
     );
@@ -283,6 +284,7 @@ export function registerStatementCommand(program: Command): void {
       .option('--region <region>', 'with --batch: only the customers of this region')
       .option('--customers <numbers>', 'with --batch: only these customer numbers, comma-separated')
       .option('--email', "with --batch: mail each statement to the customer's statements contact")
+      .option('--resume', 'with --batch --email: leave out the customers whose statement of the period was mailed before')
       .option('--smtp <url>', 'with --email: mail server, smtp://host:port (default $ARDESK_SMTP_URL)')
       .option('--from-address <address>', 'with --email: sender address (default $ARDESK_MAIL_FROM)')
       .option('--output-dir <dir>', 'with --batch: folder for the PDFs not mailed (customers without a contact, or all without --email)'),

@@ -13,6 +13,7 @@ import { loadCurrencyExponents } from '../ledger/currencies.js';
 import type { Company } from '../ledger/types.js';
 import { createMailer, mailSettings, recordMail, type MailSettings, type Mailer } from '../mail/mailer.js';
 import { InputError } from '../shared/errors.js';
+import { formatMinorGrouped } from '../shared/money.js';
 import { contactsOf } from './contacts.js';
 import { checkDunningPermission, loadDunningSettings, recordingDenial, type DunningSettings } from './dunning-levels.js';
 import { dunningLetterPdf, dunningLettersPdf, fillBody, totalsText, type LetterDocument } from './dunning-pdf.js';
@@ -110,7 +111,7 @@ async function sendOne(db: Db, mailer: Mailer, company: Company, letter: Dunning
     const message = {
       to,
       subject: document.subject,
-      text: [document.bodyBefore, document.bodyAfter].filter(Boolean).join('\n\n'),
+      text: [document.bodyBefore, itemsText(document), document.bodyAfter].filter(Boolean).join('\n\n'),
       attachments: [{ filename: letterFileName(company, letter), content: pdf, contentType: 'application/pdf' }],
     };
     let outcome: { sent: Awaited<ReturnType<Mailer['send']>> } | { error: string };
@@ -231,4 +232,25 @@ async function dropPaidLetters(db: Db, companyId: number, letters: readonly Dunn
     [companyId, letters.map((letter) => letter.letterId.toString()), actor.email],
   );
   return new Set(result.rows.map((row) => row.letter_id));
+}
+
+const itemWords = {
+  en: { due: 'due', days: 'days', interest: 'interest', fee: 'fee', total: 'total' },
+  ar: { due: 'الاستحقاق', days: 'يوماً', interest: 'فائدة', fee: 'رسوم', total: 'الإجمالي' },
+} as const;
+
+/**
+ * Lists a letter's items as plain text for the message body, one line
+ * each, so the body's words about the items below point at them.
+ */
+export function itemsText(document: Pick<LetterDocument, 'language' | 'items' | 'feeCurrency' | 'fee' | 'feeExponent' | 'totals'>): string {
+  const words = itemWords[document.language];
+  const lines = document.items.map(
+    (item) =>
+      `${item.documentNumber}  ${words.due} ${item.dueDate}  ${item.daysPastDue} ${words.days}  ${formatMinorGrouped(item.openAmount, item.exponent)} ${item.currency}` +
+      (item.interest > 0n ? `  ${words.interest} ${formatMinorGrouped(item.interest, item.exponent)}` : ''),
+  );
+  if (document.feeCurrency !== null && document.fee > 0n) lines.push(`${words.fee}  ${formatMinorGrouped(document.fee, document.feeExponent)} ${document.feeCurrency}`);
+  for (const total of document.totals) lines.push(`${words.total}  ${formatMinorGrouped(total.total, total.exponent)} ${total.currency}`);
+  return lines.join('\n');
 }

@@ -231,6 +231,10 @@ describe('dunning proposal and runs', () => {
 
     const toA = smtp.messages.find((message) => message.envelopeTo.includes('ap@burgan.example'))!;
     expect(toA.parsed.subject).toBe('Payment reminder: account K-A');
+    // The body lists the items it speaks of: A1 and A2, the fee and the total.
+    expect(toA.parsed.text).toContain('A1  due 2026-01-01  59 days  1,000.000 KWD');
+    expect(toA.parsed.text).toContain('fee  2.500 KWD');
+    expect(toA.parsed.text).toContain('total  1,502.750 KWD');
     const attachment = toA.parsed.attachments[0]!;
     expect(attachment.filename).toBe('dunning-KW1-K-A-2026-03-01-L1.pdf');
     const text = await pdfText(attachment.content);

@@ -116,15 +116,15 @@ function drawCover(doc: Pdf, review: OverdueReview): void {
 
 const customerColumns: Column[] = [
   { header: 'Customer', width: 55, align: 'left' },
-  { header: 'Name', width: 90, align: 'left' },
+  { header: 'Name', width: 95, align: 'left' },
   { header: 'Status', width: 35, align: 'left' },
-  { header: 'Overdue', width: 60, align: 'right' },
-  { header: 'Previous', width: 60, align: 'right' },
-  { header: 'Change', width: 60, align: 'right' },
+  { header: 'Overdue', width: 55, align: 'right' },
+  { header: 'Previous', width: 55, align: 'right' },
+  { header: 'Change', width: 55, align: 'right' },
   { header: 'Disputed', width: 50, align: 'right' },
   { header: 'Net exposure', width: 60, align: 'right' },
-  { header: 'Prom.', width: 22, align: 'right' },
-  { header: 'Disp.', width: 23, align: 'right' },
+  { header: 'Prom.', width: 28, align: 'right' },
+  { header: 'Disp.', width: 27, align: 'right' },
 ];
 
 function customerCells(customer: ReviewCustomer, exponent: number): string[] {

@@ -141,6 +141,26 @@ describe('statement batch', () => {
     expect(c3).toEqual([]);
   });
 
+  it('resumes without mailing a customer twice', async () => {
+    const before = smtp.messages.length;
+    const mailer = createMailer(mailSettings({ url: smtp.url, from: 'statements@batch.example' }, {}));
+    try {
+      const request: StatementBatchRequest = { ...period, selection: { kind: 'region', region: 'North' } };
+      const result = await runStatementBatch(db, request, { mailer, printDir: folder, resume: true }, actor);
+      // C1 and C2 were mailed by the first batch; C4 was refused, so it is tried again.
+      expect(result.outcomes.map((outcome) => [outcome.customerNumber, outcome.status])).toEqual([
+        ['C1', 'skipped'],
+        ['C2', 'skipped'],
+        ['C3', 'written'],
+        ['C4', 'failed'],
+      ]);
+      expect(result.outcomes[0]!.error).toMatch(/^mailed before, on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    } finally {
+      mailer.close();
+    }
+    expect(smtp.messages.length).toBe(before);
+  });
+
   it('lists a customer without contact as skipped when there is no print folder', async () => {
     const result = await run({ ...period, selection: { kind: 'customers', customerNumbers: ['C3', 'C6', 'NOPE'] } });
     expect(result.outcomes.map((outcome) => [outcome.customerNumber, outcome.status])).toEqual([

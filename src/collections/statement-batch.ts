@@ -45,6 +45,12 @@ export interface StatementBatchOptions {
   concurrency?: number;
   /** Called after each customer, in the order the customers finish. */
   onOutcome?: (outcome: StatementOutcome, done: number, total: number) => void;
+  /**
+   * Leaves out the customers whose statement of this period was mailed
+   * before, so a batch stopped by a mail server failure can be run again
+   * without mailing anyone twice.
+   */
+  resume?: boolean;
 }
 
 /**
@@ -165,6 +171,24 @@ export async function selectStatementCustomers(db: Queryable, request: Statement
   return { company, customers: await activeCustomers(db, company, request, region) };
 }
 
+/** Returns the reference a mailed statement is recorded under. */
+function statementReference(customerNumber: string, from: IsoDate, to: IsoDate): string {
+  return `statement ${customerNumber} ${from} to ${to}`;
+}
+
+/** Finds the selected customers whose statement of the period was mailed, with the time of the last sending. */
+async function statementsMailed(db: Queryable, company: Company, request: StatementBatchRequest, customers: readonly BatchCustomer[]): Promise<Map<bigint, string>> {
+  const references = customers.map((customer) => statementReference(customer.customerNumber, request.from, request.to));
+  const result = await db.query<{ customer_id: bigint; sent_at: string }>(
+    `select customer_id, to_char(max(sent_at) at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') as sent_at
+     from outbound_mail
+     where company_id = $1 and purpose = 'statement' and status = 'sent' and reference = any($2::text[])
+     group by customer_id`,
+    [company.companyId, references],
+  );
+  return new Map(result.rows.map((row) => [row.customer_id, row.sent_at]));
+}
+
 /** Builds the message that carries one statement. */
 export function statementMessage(statement: CustomerStatement, contact: CustomerContact, pdf: Buffer): MailMessage {
   const { company, customer, totals } = statement;
@@ -198,6 +222,8 @@ interface BatchContext {
   request: StatementBatchRequest;
   options: StatementBatchOptions;
   contacts: Map<bigint, CustomerContact>;
+  /** Customers whose statement of the period was mailed before, with when. */
+  mailedBefore: Map<bigint, string>;
   actor: Actor;
 }
 
@@ -208,7 +234,7 @@ async function mailStatement(context: BatchContext, statement: CustomerStatement
     companyId: statement.company.companyId,
     customerId: statement.customer.customerId,
     purpose: 'statement' as const,
-    reference: `statement ${statement.customer.customerNumber} ${statement.from} to ${statement.to}`,
+    reference: statementReference(statement.customer.customerNumber, statement.from, statement.to),
     message,
   };
   try {
@@ -239,6 +265,8 @@ async function processCustomer(context: BatchContext, customer: BatchCustomer): 
   if (customer.customerId === null) {
     return { ...base, error: `customer "${customer.customerNumber}" not found in company ${context.request.company}` };
   }
+  const mailedAt = context.mailedBefore.get(customer.customerId);
+  if (mailedAt !== undefined) return { ...base, status: 'skipped', error: `mailed before, on ${mailedAt}` };
   const { request, options } = context;
   const statement = await customerStatement(context.db, {
     company: request.company,
@@ -285,7 +313,8 @@ export async function runStatementBatch(
   const { company, customers } = await selectStatementCustomers(db, request);
   const ids = customers.flatMap((customer) => (customer.customerId === null ? [] : [customer.customerId]));
   const contacts = options.mailer ? await contactsOf(db, company.companyId, ids, 'statements') : new Map<bigint, CustomerContact>();
-  const context: BatchContext = { db, request, options, contacts, actor };
+  const mailedBefore = options.resume && options.mailer ? await statementsMailed(db, company, request, customers) : new Map<bigint, string>();
+  const context: BatchContext = { db, request, options, contacts, mailedBefore, actor };
 
   const outcomes: StatementOutcome[] = new Array<StatementOutcome>(customers.length);
   let next = 0;

@@ -105,7 +105,8 @@ const batchBodySchema = z.object({
     .min(1)
     .max(10_000)
     .optional()
-    .meta({ description: 'Only these customer numbers. Without region or customers: every customer with a balance at `to` or a movement in the period.' }),
+    .meta({ description: 'Only these customer numbers. Without region or customers: every customer with an open item at `to` or a movement in the period.' }),
+  resume: z.boolean().optional().meta({ description: 'Leave out the customers whose statement of this period was mailed before, to run a stopped batch again.' }),
 });
 
 const batchResponseSchema = z.object({
@@ -174,7 +175,7 @@ async function registerBatchRoute(app: ApiInstance, db: Db): Promise<void> {
         const result = await runStatementBatch(
           db,
           { company: company.code, from: request.body.from, to: request.body.to, selection, scope: actor.scope },
-          { mailer },
+          { mailer, resume: request.body.resume ?? false },
           actor,
         );
         return {
