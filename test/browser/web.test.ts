@@ -246,6 +246,14 @@ describe.skipIf(!haveChromium)('web app in Chromium', { timeout: 120_000 }, () =
     await page.locator('table.aging tbody tr[data-row]').first().waitFor();
     const screen = await agingScreenRows();
     const headers = await page.locator('table.aging thead th').allInnerTexts();
+    // Every column of the export in the screen's order: the bucket cells, the
+    // disputed part (a plain cell, not a drill-down button) and the total.
+    const disputed = await page.locator('table.aging tbody tr[data-row] td.disputed').allInnerTexts();
+    const exported = screen.map((row, index) => [
+      ...row.amounts.slice(0, -1).map((amount) => amount.decimal),
+      screenMoney(disputed[index]!).decimal,
+      row.amounts.at(-1)!.decimal,
+    ]);
 
     const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export XLSX' }).click()]);
     const xlsxFile = join(downloads, 'aging.xlsx');
@@ -261,7 +269,7 @@ describe.skipIf(!haveChromium)('web app in Chromium', { timeout: 120_000 }, () =
       expect(cells[0]).toBe(row.key);
       expect(cells[2]).toBe(row.amounts[0]!.currency);
       const amounts = cells.slice(3).map((value) => (typeof value === 'number' ? value.toFixed(3) : String(value)));
-      expect(amounts).toEqual(row.amounts.map((amount) => amount.decimal));
+      expect(amounts).toEqual(exported[index]);
     });
     expect(sheet.getRow(screen.length + 2).getCell(1).value).toBe('Total');
 
@@ -273,7 +281,7 @@ describe.skipIf(!haveChromium)('web app in Chromium', { timeout: 120_000 }, () =
     screen.forEach((row, index) => {
       const fields = lines[index + 1]!.split(',');
       expect(fields[0]).toBe(row.key);
-      expect(fields.slice(3)).toEqual(row.amounts.map((amount) => amount.decimal));
+      expect(fields.slice(3)).toEqual(exported[index]);
     });
     expect(lines).toHaveLength(screen.length + 2);
   });

@@ -144,10 +144,10 @@ function totalsOf(report: AgingReport): { currency: string; amounts: string[]; t
 /** Header and rows of the table as shown, for the CSV export. */
 function tableCells(report: AgingReport, by: string): { header: string[]; rows: (string | null)[][] } {
   const named = namedGroupings.has(by);
-  const header = [keyHeader(by), ...(named ? ['Name'] : []), 'Currency', ...report.buckets.map((bucket) => bucket.label), 'Total', 'Disputed (in buckets)'];
-  const rows = report.rows.map((row) => [row.key, ...(named ? [row.name] : []), row.currency, ...row.amounts, row.total, row.disputed]);
+  const header = [keyHeader(by), ...(named ? ['Name'] : []), 'Currency', ...report.buckets.map((bucket) => bucket.label), 'Disputed (in buckets)', 'Total'];
+  const rows = report.rows.map((row) => [row.key, ...(named ? [row.name] : []), row.currency, ...row.amounts, row.disputed, row.total]);
   for (const total of totalsOf(report)) {
-    rows.push(['Total', ...(named ? [null] : []), total.currency, ...total.amounts, total.total, total.disputed]);
+    rows.push(['Total', ...(named ? [null] : []), total.currency, ...total.amounts, total.disputed, total.total]);
   }
   return { header, rows };
 }
@@ -216,11 +216,11 @@ function AgingTable({
                 {bucket.label}
               </th>
             ))}
+            <th scope="col" className="num" title="Part of the total in dispute on the as-of date; the buckets include it">
+              Disputed (in buckets)
+            </th>
             <th scope="col" className="num">
               Total
-            </th>
-            <th scope="col" className="num" title="Part of the total in dispute on the as-of date; the buckets include it">
-              Disputed
             </th>
           </tr>
         </thead>
@@ -241,10 +241,10 @@ function AgingTable({
                   {cell(row.key, index, amount, row.currency, `${row.key}, ${report.buckets[index]?.label}`)}
                 </Fragment>
               ))}
-              {cell(row.key, undefined, row.total, row.currency, `${row.key}, total`)}
               <td className="num disputed" data-disputed={row.disputed}>
                 <Money amount={row.disputed} currency={row.currency} />
               </td>
+              {cell(row.key, undefined, row.total, row.currency, `${row.key}, total`)}
             </tr>
           ))}
         </tbody>
@@ -258,10 +258,10 @@ function AgingTable({
                   {cell(undefined, index, amount, total.currency, `Total, ${report.buckets[index]?.label}`)}
                 </Fragment>
               ))}
-              {cell(undefined, undefined, total.total, total.currency, 'Grand total')}
               <td className="num disputed" data-disputed={total.disputed}>
                 <Money amount={total.disputed} currency={total.currency} />
               </td>
+              {cell(undefined, undefined, total.total, total.currency, 'Grand total')}
             </tr>
           ))}
         </tfoot>
