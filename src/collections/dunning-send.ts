@@ -94,7 +94,7 @@ export interface SendResult {
 }
 
 /**
- * Mails one letter inside a transaction that holds its row: a second
+ * Mails one letter inside a transaction that locks its row: a second
  * send of the same run at the same time skips the letter instead of
  * mailing it again. Returns null when the letter was taken or sent meanwhile.
  */

@@ -13,7 +13,7 @@ export const arabicFont = 'NotoSansArabic';
 
 const arabicPattern = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/;
 
-/** Returns whether `text` holds Arabic letters. */
+/** Returns whether `text` contains Arabic letters. */
 export function hasArabic(text: string): boolean {
   return arabicPattern.test(text);
 }
@@ -29,7 +29,7 @@ const withArabic = new WeakSet<Pdf>();
 
 /**
  * Selects the font for a line of text: Helvetica, or the Arabic font
- * (registered on first use) when the text holds Arabic letters, which
+ * (registered on first use) when the text contains Arabic letters, which
  * Helvetica cannot draw.
  * NOTE: a text mixing Arabic with Latin letters or digits loses the Latin
  * part in the Arabic font; the dunning letters split such text by script.

@@ -93,9 +93,10 @@ interface BatchCustomer {
 }
 
 /**
- * Selects the customers with an open item at the end of the period (even
- * when their open items net to zero) or a movement in it (an item posted or an allocation dated in the period),
- * optionally only those of a region, in customer number order.
+ * Selects the customers with an open item at the end of the period, even
+ * when their open items net to zero, and those with a movement in it: an
+ * item posted or an allocation dated in the period. With a region, only
+ * its customers. Returns them in customer number order.
  */
 async function activeCustomers(db: Queryable, company: Company, request: StatementBatchRequest, region: string | null): Promise<BatchCustomer[]> {
   const params: SqlParam[] = [company.companyId, request.from, request.to, region];
