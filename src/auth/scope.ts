@@ -1,3 +1,4 @@
+import { ForbiddenError } from './errors.js';
 import type { Scope } from './types.js';
 
 /**
@@ -24,4 +25,25 @@ export function inScope(scope: Scope, companyId: number, region: string | null):
   if (scope.companyIds !== null && !scope.companyIds.includes(companyId)) return false;
   if (scope.regions !== null && (region === null || !scope.regions.includes(region))) return false;
   return true;
+}
+
+/**
+ * Raises ForbiddenError naming `action` unless a company's region lies in
+ * the scope. The denied entity is the record when `entity` is given, else
+ * the region.
+ */
+export function checkRegionInScope(
+  scope: Scope,
+  companyId: number,
+  region: string,
+  action: string,
+  entity?: { kind: string; id: string },
+): void {
+  if (inScope(scope, companyId, region)) return;
+  throw new ForbiddenError(`region ${region} is outside your scope`, {
+    action,
+    entity: entity?.kind ?? 'region',
+    entityId: entity?.id ?? region,
+    companyId,
+  });
 }

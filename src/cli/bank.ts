@@ -15,6 +15,7 @@ import { InputError } from '../shared/errors.js';
 import { documentLines } from '../ledger/document-lines.js';
 import { formatMinor, parseDecimal } from '../shared/money.js';
 import { addDbOptions, reportCliError, withDb } from './context.js';
+import { findCustomerId } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput } from './output.js';
 
 interface DbOptions {
@@ -291,9 +292,7 @@ export function registerBankCommands(program: Command): void {
       const outcome = await withCompany(options, async (db, company) => {
         let customerId: bigint | undefined;
         if (options.customer !== undefined) {
-          const found = await db.query<{ customer_id: bigint }>('select customer_id from customer where company_id = $1 and customer_number = $2', [company.companyId, options.customer]);
-          if (!found.rows[0]) throw new InputError(`customer ${options.customer} not found in ${company.code}`, 'not_found', 'customer');
-          customerId = found.rows[0].customer_id;
+          customerId = await findCustomerId(db, company, options.customer);
         }
         let lines: { itemId: bigint; amount: bigint }[] | undefined;
         if (options.line !== undefined) {

@@ -27,7 +27,7 @@ import { InputError } from '../shared/errors.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../shared/money.js';
 import { collectionsToJson, receiptToJson } from '../server/routes/cash-receipts.js';
 import { addDbOptions, withDb } from './context.js';
-import { actorFor, companyFor } from './options.js';
+import { actorFor, companyFor, findCustomerId } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput, type OutputCell, type OutputDocument } from './output.js';
 
 const asOption = ['--as <email>', 'act as this user, with their role and scope (maker-checker needs two people)'] as const;
@@ -60,17 +60,13 @@ async function payLines(
   pays: readonly string[],
   exponent: number,
 ): Promise<CashReceiptLineInput[]> {
-  const customer = await db.query<{ customer_id: bigint }>(
-    'select customer_id from customer where company_id = $1 and customer_number = $2',
-    [company.companyId, customerNumber],
-  );
-  if (!customer.rows[0]) throw new InputError(`customer ${customerNumber} not found in ${company.code}`, 'not_found', 'customer');
+  const customerId = await findCustomerId(db, company, customerNumber);
   const requests = pays.map((pay) => {
     const match = /^(.+)=([^=]+)$/.exec(pay);
     if (!match) throw new InputError(`invalid --pay "${pay}": use ITEM=AMOUNT, such as INV-17=250.00`, 'invalid_line', 'pay');
     return { document: match[1]!, amount: amountOption(match[2]!, exponent, '--pay') };
   });
-  return documentLines(db, company.companyId, [customer.rows[0].customer_id], requests, '--pay');
+  return documentLines(db, company.companyId, [customerId], requests, '--pay');
 }
 
 interface ReceiptAddOptions {

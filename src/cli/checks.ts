@@ -33,9 +33,10 @@ import { getCompany } from '../ledger/index.js';
 import type { Company } from '../ledger/types.js';
 import { isIsoDate } from '../shared/dates.js';
 import { documentLines } from '../ledger/document-lines.js';
-import { InputError, NotFoundError } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
 import { AmountFormatError, formatMinor, parseDecimal } from '../shared/money.js';
 import { addDbOptions, withDb } from './context.js';
+import { findCustomerId } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput, type OutputColumn, type OutputDocument } from './output.js';
 
 const formatHelp = `output format: ${outputFormats.join(', ')}`;
@@ -64,16 +65,6 @@ async function amount(db: Queryable, text: string, currency: string, field: stri
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-async function customerId(db: Queryable, company: Company, number: string): Promise<bigint> {
-  const result = await db.query<{ customer_id: bigint }>(
-    'select customer_id from customer where company_id = $1 and customer_number = $2',
-    [company.companyId, number],
-  );
-  const row = result.rows[0];
-  if (!row) throw new NotFoundError(`customer ${number} not found in ${company.code}`, 'customer');
-  return row.customer_id;
 }
 
 /**
@@ -187,7 +178,7 @@ export function registerCheckCommands(program: Command): void {
       note?: string;
     }) => {
       await withCompany(options, async (db, company) => {
-        const customer = await customerId(db, company, options.customer);
+        const customer = await findCustomerId(db, company, options.customer);
         const currency = options.currency.toUpperCase();
         const check = await addCheck(
           db,
@@ -229,7 +220,7 @@ export function registerCheckCommands(program: Command): void {
     await withCompany(options, async (db, company) => {
       const list = await listChecks(db, company.companyId, cliActor().scope, {
         status: options.status as CheckStatus | undefined,
-        customerId: options.customer === undefined ? undefined : await customerId(db, company, options.customer),
+        customerId: options.customer === undefined ? undefined : await findCustomerId(db, company, options.customer),
         from: options.from === undefined ? undefined : date(options.from, 'from'),
         to: options.to === undefined ? undefined : date(options.to, 'to'),
       });
@@ -437,7 +428,7 @@ export function registerCheckCommands(program: Command): void {
       const report = await returnedChecks(db, company.companyId, cliActor().scope, {
         from: options.from === undefined ? undefined : date(options.from, 'from'),
         to: options.to === undefined ? undefined : date(options.to, 'to'),
-        customerId: options.customer === undefined ? undefined : await customerId(db, company, options.customer),
+        customerId: options.customer === undefined ? undefined : await findCustomerId(db, company, options.customer),
         reason: options.reason as ReturnReason | undefined,
       });
       await writeOutput(

@@ -9,8 +9,9 @@ import { parse } from 'csv-parse/sync';
 import { cliActor } from '../auth/actor.js';
 import { contactPurposes, importContacts, letterLanguages, listContacts, setContact, type ContactRow } from '../collections/contacts.js';
 import { getCompany } from '../ledger/index.js';
-import { FileRowError, InputError, NotFoundError } from '../shared/errors.js';
+import { FileRowError, InputError } from '../shared/errors.js';
 import { addDbOptions, withDb } from './context.js';
+import { findCustomerId } from './options.js';
 
 const contactColumns = ['customer_number', 'email', 'purpose', 'language', 'name'] as const;
 
@@ -59,12 +60,7 @@ export function registerContactCommands(program: Command): void {
     async (options: { dataDir?: string; company: string; customer: string; email: string; purpose: string; language: string; name?: string }) => {
       await withDb(options, async (db) => {
         const company = await getCompany(db, options.company);
-        const found = await db.query<{ customer_id: bigint }>('select customer_id from customer where company_id = $1 and customer_number = $2', [
-          company.companyId,
-          options.customer,
-        ]);
-        const customerId = found.rows[0]?.customer_id;
-        if (customerId === undefined) throw new NotFoundError(`customer ${options.customer} not found in ${company.code}`, 'customer');
+        const customerId = await findCustomerId(db, company, options.customer);
         const saved = await setContact(
           db,
           company.companyId,
@@ -95,12 +91,7 @@ export function registerContactCommands(program: Command): void {
   ).action(async (customer: string, options: { dataDir?: string; company: string }) => {
     await withDb(options, async (db) => {
       const company = await getCompany(db, options.company);
-      const found = await db.query<{ customer_id: bigint }>('select customer_id from customer where company_id = $1 and customer_number = $2', [
-        company.companyId,
-        customer,
-      ]);
-      const customerId = found.rows[0]?.customer_id;
-      if (customerId === undefined) throw new NotFoundError(`customer ${customer} not found in ${company.code}`, 'customer');
+      const customerId = await findCustomerId(db, company, customer);
       const contacts = await listContacts(db, company.companyId, customerId);
       if (contacts.length === 0) {
         console.log(`${customer}: no contact`);

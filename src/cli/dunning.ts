@@ -25,10 +25,10 @@ import {
   type DunningRun,
 } from '../collections/dunning.js';
 import { loadCurrencyExponents } from '../ledger/index.js';
-import { InputError, NotFoundError } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
 import { formatMinor, formatMinorGrouped } from '../shared/money.js';
 import { addDbOptions, withDb } from './context.js';
-import { actorFor, companyFor } from './options.js';
+import { actorFor, companyFor, findCustomerId } from './options.js';
 import { checkOutputOptions, outputFormats, writeOutput, type OutputCell, type OutputColumn, type OutputDocument, type OutputTable } from './output.js';
 
 interface OutputChoice {
@@ -392,12 +392,7 @@ function registerSendCommands(dunning: Command): void {
     const output = checkOutputOptions(options.format, options.output);
     await withDb(options, async (db) => {
       const company = await companyFor(db, options.company);
-      const found = await db.query<{ customer_id: bigint }>('select customer_id from customer where company_id = $1 and customer_number = $2', [
-        company.companyId,
-        customerNumber,
-      ]);
-      const customerId = found.rows[0]?.customer_id;
-      if (customerId === undefined) throw new NotFoundError(`customer ${customerNumber} not found in ${company.code}`, 'customer');
+      const customerId = await findCustomerId(db, company, customerNumber);
       const [letters, exponents] = await Promise.all([customerDunningHistory(db, company.companyId, customerId), loadCurrencyExponents(db)]);
       await writeOutput(
         {

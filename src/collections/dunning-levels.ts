@@ -67,7 +67,6 @@ export function checkDunningPermission(actor: Actor, permission: 'dunning.run' |
   }
 }
 
-export { recordingDenial };
 
 /** Loads the company's levels in level order and its minimum interval. */
 export async function loadDunningSettings(db: Queryable, companyId: number): Promise<DunningSettings> {

@@ -73,7 +73,6 @@ const labels = {
   },
 } as const;
 
-export { hasArabic };
 
 /** A run of one script inside a word: the Arabic font has no Latin letters, digits or ASCII punctuation. */
 export interface Segment {

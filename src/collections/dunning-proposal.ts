@@ -109,7 +109,7 @@ interface ProposalRow {
  */
 async function loadProposalRows(db: Queryable, companyId: number, asOf: IsoDate, settings: DunningSettings, scope: Scope): Promise<ProposalRow[]> {
   const first = settings.levels[0]!;
-  // dunning_item holds each item's latest level. A proposal dated before
+  // dunning_item keeps each item's latest level. A proposal dated before
   // the latest approved letter reads the letters approved by its date instead.
   const latest = await db.query<{ latest: IsoDate | null }>('select max(last_dunned_date) as latest from dunning_item where company_id = $1', [companyId]);
   const latestDate = latest.rows[0]?.latest ?? null;
@@ -162,11 +162,10 @@ async function loadProposalRows(db: Queryable, companyId: number, asOf: IsoDate,
        where l.open_amount > 0
      ),
      recent as (
-       select dl.customer_id, max(dl.level) as level
+       select distinct dl.customer_id
        from dunning_letter dl join dunning_run r on r.company_id = dl.company_id and r.run_id = dl.run_id
        where dl.company_id = $1 and r.status = 'approved' and dl.status <> 'dropped'
          and r.as_of <= $2::date and r.as_of > $2::date - $4::integer
-       group by dl.customer_id
      )
      select r.customer_id, c.customer_number, c.name, r.item_id, r.document_number, r.due_date,
             r.currency::text as currency, r.open_amount, r.days_past_due, r.item_level, r.letter_level,

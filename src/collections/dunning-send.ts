@@ -15,7 +15,8 @@ import { createMailer, mailSettings, recordMail, type MailSettings, type Mailer 
 import { InputError } from '../shared/errors.js';
 import { formatMinorGrouped } from '../shared/money.js';
 import { contactsOf } from './contacts.js';
-import { checkDunningPermission, loadDunningSettings, recordingDenial, type DunningSettings } from './dunning-levels.js';
+import { recordingDenial } from '../audit/denials.js';
+import { checkDunningPermission, loadDunningSettings, type DunningSettings } from './dunning-levels.js';
 import { dunningLetterPdf, dunningLettersPdf, fillBody, totalsText, type LetterDocument } from './dunning-pdf.js';
 import { checkCompanyWide, dunningRunCompanyId, loadDunningRun, type DunningLetter } from './dunning.js';
 

@@ -14,7 +14,8 @@ import type { Company } from '../ledger/types.js';
 import type { IsoDate } from '../shared/dates.js';
 import { InputError, NotFoundError } from '../shared/errors.js';
 import type { LetterLanguage } from './contacts.js';
-import { checkDunningPermission, loadDunningSettings, recordingDenial } from './dunning-levels.js';
+import { recordingDenial } from '../audit/denials.js';
+import { checkDunningPermission, loadDunningSettings } from './dunning-levels.js';
 import { checkAsOf, letterTotals, proposeDunning, sumTotals, type CurrencyTotal, type DunningItem } from './dunning-proposal.js';
 
 export const dunningRunStatuses = ['proposed', 'approved'] as const;

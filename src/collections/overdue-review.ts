@@ -12,7 +12,7 @@ import { defaultBucketLimits, type AgingBucket, type AgingRow } from '../aging/t
 import { recordAudit } from '../audit/audit.js';
 import { ForbiddenError } from '../auth/errors.js';
 import { can } from '../auth/permissions.js';
-import { inScope } from '../auth/scope.js';
+import { checkRegionInScope, inScope } from '../auth/scope.js';
 import type { Actor, Scope } from '../auth/types.js';
 import { checkExposure } from '../checks/reports.js';
 import type { Db, Queryable } from '../db/types.js';
@@ -111,16 +111,6 @@ export function checkReviewRole(actor: Actor, action: string, companyId: number 
   }
 }
 
-function checkRegionInScope(scope: Scope, companyId: number, region: string, action: string, reviewId?: bigint): void {
-  if (inScope(scope, companyId, region)) return;
-  throw new ForbiddenError(`region ${region} is outside your scope`, {
-    action,
-    entity: reviewId === undefined ? 'region' : 'overdue_review',
-    entityId: reviewId === undefined ? region : reviewId.toString(),
-    companyId,
-  });
-}
-
 function sum(values: readonly bigint[]): bigint {
   return values.reduce((total, value) => total + value, 0n);
 }
@@ -216,27 +206,26 @@ export async function createOverdueReview(db: Db, input: NewReviewInput, actor: 
   const limits = input.bucketLimits ?? defaultBucketLimits;
 
   const reviewId = await db.transaction(async (tx) => {
-    const existing = await tx.query<{ review_id: bigint }>(
-      'select review_id from overdue_review where company_id = $1 and region = $2 and review_date = $3',
-      [company.companyId, region, date],
-    );
-    if (existing.rows[0]) {
-      throw new InputError(`region ${region} of ${company.code} already has review ${existing.rows[0].review_id} on ${date}`, 'duplicate_review', 'date');
-    }
     // Reviews of a region follow each other in date order, because each
-    // stores its change against the one before it.
-    const later = await tx.query<{ review_id: bigint; review_date: IsoDate }>(
-      `select review_id, review_date from overdue_review where company_id = $1 and region = $2 and review_date > $3
-       order by review_date desc limit 1`,
+    // stores its change against the one before it. A review on the same day
+    // is named first.
+    const blocking = await tx.query<{ review_id: bigint; review_date: IsoDate }>(
+      `select review_id, review_date from overdue_review where company_id = $1 and region = $2 and review_date >= $3
+       order by review_date = $3 desc, review_date desc limit 1`,
       [company.companyId, region, date],
     );
-    if (later.rows[0]) {
+    const block = blocking.rows[0];
+    if (block && block.review_date === date) {
+      throw new InputError(`region ${region} of ${company.code} already has review ${block.review_id} on ${date}`, 'duplicate_review', 'date');
+    }
+    if (block) {
       throw new InputError(
-        `region ${region} of ${company.code} already has review ${later.rows[0].review_id} on ${later.rows[0].review_date}: a new review must be dated after it`,
+        `region ${region} of ${company.code} already has review ${block.review_id} on ${block.review_date}: a new review must be dated after it`,
         'review_out_of_order',
         'date',
       );
     }
+
     const lines = await reviewLines(tx, company, region, date, limits);
     const counts = await openCounts(tx, company.companyId, date, lines.map((line) => line.customerId));
     const previous = await tx.query<{ review_id: bigint }>(
@@ -250,6 +239,7 @@ export async function createOverdueReview(db: Db, input: NewReviewInput, actor: 
       [company.companyId, region, date, previous.rows[0]?.review_id ?? null, [...limits], actor.email],
     );
     const id = inserted.rows[0]!.review_id;
+
     await tx.query(
       `insert into overdue_review_line (company_id, review_id, customer_id, balance, overdue, disputed, check_cover,
          bucket_amounts, open_promises, open_disputes)
@@ -270,6 +260,7 @@ export async function createOverdueReview(db: Db, input: NewReviewInput, actor: 
         lines.map((line) => counts.disputes.get(line.customerId) ?? 0),
       ],
     );
+
     await recordAudit(tx, {
       actor,
       action: 'review.create',
@@ -406,7 +397,7 @@ export async function loadOverdueReview(db: Queryable, reviewId: bigint, scope: 
     [companyId, reviewId],
   );
   const row = header.rows[0]!;
-  checkRegionInScope(scope, companyId, row.region, 'read', reviewId);
+  checkRegionInScope(scope, companyId, row.region, 'read', { kind: 'overdue_review', id: reviewId.toString() });
 
   const company = await getCompanyById(db, companyId);
   const limits = row.bucket_limits.split(',').map(Number);
@@ -509,7 +500,7 @@ export async function addReviewAction(db: Db, reviewId: bigint, input: ActionInp
       [companyId, reviewId],
     );
     const { region, review_date: reviewDate } = review.rows[0]!;
-    checkRegionInScope(actor.scope, companyId, region, 'review.action', reviewId);
+    checkRegionInScope(actor.scope, companyId, region, 'review.action', { kind: 'overdue_review', id: reviewId.toString() });
     if (due < reviewDate) throw new InputError(`invalid due ${due}: it is before the review date ${reviewDate}`, 'invalid_date', 'due');
     const line = await tx.query<{ customer_id: bigint }>(
       `select l.customer_id from overdue_review_line l
@@ -574,7 +565,7 @@ export async function completeReviewAction(db: Db, actionId: bigint, input: { da
       [companyId, actionId],
     );
     const row = current.rows[0]!;
-    checkRegionInScope(actor.scope, companyId, row.region, 'review.action_done', row.review_id);
+    checkRegionInScope(actor.scope, companyId, row.region, 'review.action_done', { kind: 'overdue_review', id: row.review_id.toString() });
     if (row.status === 'done') throw new InputError(`action ${actionId} is already done`, 'illegal_transition', 'status');
     if (date < row.review_date) throw new InputError(`invalid date ${date}: it is before the review date ${row.review_date}`, 'invalid_date', 'date');
     await tx.query(

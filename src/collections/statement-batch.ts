@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { ForbiddenError } from '../auth/errors.js';
-import { inScope, scopeCondition } from '../auth/scope.js';
+import { checkRegionInScope, scopeCondition } from '../auth/scope.js';
 import { unrestricted, type Actor, type Scope } from '../auth/types.js';
 import type { Queryable, SqlParam } from '../db/types.js';
 import { openItemsAsOfSql } from '../ledger/balances.js';
@@ -149,9 +149,7 @@ async function namedCustomers(db: Queryable, company: Company, numbers: readonly
  * ForbiddenError for a region outside the scope.
  */
 async function checkRegion(db: Queryable, company: Company, region: string, scope: Scope): Promise<void> {
-  if (!inScope(scope, company.companyId, region)) {
-    throw new ForbiddenError(`region ${region} is outside your scope`, { action: 'statement.batch', entity: 'region', entityId: region, companyId: company.companyId });
-  }
+  checkRegionInScope(scope, company.companyId, region, 'statement.batch');
   const found = await db.query('select 1 from customer where company_id = $1 and region = $2 limit 1', [company.companyId, region]);
   if (found.rows.length === 0) throw new NotFoundError(`region "${region}" has no customers in company ${company.code}`, 'region');
 }
@@ -263,11 +261,13 @@ async function processCustomer(context: BatchContext, customer: BatchCustomer): 
     closingBalance: null,
     mailId: null,
   };
+
   if (customer.customerId === null) {
     return { ...base, error: `customer "${customer.customerNumber}" not found in company ${context.request.company}` };
   }
   const mailedAt = context.mailedBefore.get(customer.customerId);
   if (mailedAt !== undefined) return { ...base, status: 'skipped', error: `mailed before, on ${mailedAt}` };
+
   const { request, options } = context;
   const statement = await customerStatement(context.db, {
     company: request.company,
@@ -277,10 +277,12 @@ async function processCustomer(context: BatchContext, customer: BatchCustomer): 
     scope: request.scope,
   });
   const withBalance = { ...base, closingBalance: statement.totals.closingBalance };
+
   const contact = options.mailer ? context.contacts.get(customer.customerId) : undefined;
   if (contact) return mailStatement(context, statement, contact, { ...withBalance, to: contact.email });
   const reason = options.mailer ? 'no statements or collections contact' : null;
   if (!options.printDir) return { ...withBalance, status: 'skipped', error: reason };
+
   // Two customer numbers can differ only in characters a file name cannot
   // hold ("X/1" and "X_1"): the customer id keeps their files apart.
   const name = statementFileName(statement, 'pdf');
