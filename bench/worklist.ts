@@ -7,12 +7,12 @@
  * entries.
  *
  * The generated ledger has regions but no collectors, risk classes,
- * segments, strategies or collection history, so the set-up adds them
- * deterministically from each customer's position by number: 25
- * collectors in turn, risk classes low, medium, high, very high and none
- * in turn, every tenth customer in segment KEY (its own strategy by rule),
- * a call with a follow-up for every 20th customer and a broken promise for
- * every 40th.
+ * segments, strategies or collection history. So the set-up adds them
+ * deterministically from each customer's position by number:
+ * - 25 collectors in turn;
+ * - risk classes low, medium, high, very high and none in turn;
+ * - every tenth customer in segment KEY, which a rule gives its own strategy;
+ * - a call with a follow-up for every 20th customer, a broken promise for every 40th.
  */
 import { performance } from 'node:perf_hooks';
 import { cliActor } from '../src/auth/actor.js';
@@ -138,7 +138,7 @@ async function fetchBaselineRows(db: Db, companyId: number, date: IsoDate) {
   return {
     items: await rows(db, `select item_id, customer_id, due_date, amount, amount_local, disputed from open_item where company_id = ${companyId} and amount > 0 and posting_date <= ${on}`),
     allocations: await rows(db, `select debit_item_id, amount, amount_local from allocation where company_id = ${companyId} and allocation_date <= ${on}`),
-    held: await rows(
+    disputeItems: await rows(
       db,
       `select l.item_id, l.amount from dispute_item l join dispute d on d.company_id = l.company_id and d.dispute_id = l.dispute_id
        where l.company_id = ${companyId} and d.opened_date <= ${on} and (d.resolved_date is null or d.resolved_date > ${on})`,
@@ -181,8 +181,8 @@ function balancesOf(data: BaselineRows, day: number): Map<string, Balance> {
     const sum = cleared.get(item!) ?? [0n, 0n];
     cleared.set(item!, [sum[0] + BigInt(amount!), sum[1] + BigInt(local!)]);
   }
-  const held = new Map<string, bigint>();
-  for (const [item, amount] of data.held) held.set(item!, (held.get(item!) ?? 0n) + BigInt(amount!));
+  const disputedByItem = new Map<string, bigint>();
+  for (const [item, amount] of data.disputeItems) disputedByItem.set(item!, (disputedByItem.get(item!) ?? 0n) + BigInt(amount!));
 
   const balances = new Map<string, Balance>();
   for (const [item, customer, due, amountText, localText, disputed] of data.items) {
@@ -191,11 +191,11 @@ function balancesOf(data: BaselineRows, day: number): Map<string, Balance> {
     const [clearedAmount, clearedLocal] = cleared.get(item!) ?? [0n, 0n];
     if (amount - clearedAmount <= 0n) continue;
     const open = local - clearedLocal;
-    const heldAmount = held.get(item!);
-    let heldLocal = 0n;
-    if (disputed === 't') heldLocal = open;
-    else if (heldAmount !== undefined) heldLocal = roundHalfUp(heldAmount * local, amount);
-    const collectible = open - (heldLocal < open ? heldLocal : open);
+    const disputedAmount = disputedByItem.get(item!);
+    let disputedLocal = 0n;
+    if (disputed === 't') disputedLocal = open;
+    else if (disputedAmount !== undefined) disputedLocal = roundHalfUp(disputedAmount * local, amount);
+    const collectible = open - (disputedLocal < open ? disputedLocal : open);
 
     const dueDay = toEpochDay(due!);
     const balance = balances.get(customer!) ?? { overdue: 0n, notDue: 0n, oldest: null };

@@ -307,7 +307,7 @@ describe('dunning proposal and runs', () => {
 
   it('marks a refused letter failed, sends the others, and retries it', async () => {
     const run = (await loadDunningRunByDate('2026-03-20'))!;
-    smtp.refuse.add('ap@salmiya.example');
+    smtp.rejectedRecipients.add('ap@salmiya.example');
     const before = smtp.messages.length;
     const first = await sendDunningRun(db, run, collector, { mail: { url: smtp.url, from: 'ar@kwcables.example' } });
     const outcome = new Map(first.outcomes.map((entry) => [entry.customerNumber, entry]));
@@ -320,7 +320,7 @@ describe('dunning proposal and runs', () => {
     const failed = await db.query<{ status: string }>(`select status from outbound_mail where to_address = 'ap@salmiya.example' order by mail_id`);
     expect(failed.rows.map((row) => row.status)).toEqual(['sent', 'failed']);
 
-    smtp.refuse.clear();
+    smtp.rejectedRecipients.clear();
     const retry = await sendDunningRun(db, run, collector, { mail: { url: smtp.url, from: 'ar@kwcables.example' } });
     expect(retry.outcomes.filter((entry) => entry.status === 'sent').map((entry) => entry.customerNumber)).toEqual(['K-B']);
     expect(retry.sent).toBe(1);

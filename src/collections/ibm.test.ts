@@ -21,7 +21,8 @@ import { readWorklist } from './worklist.js';
 
 const dir = sampleDataDir();
 // The customers of this ledger pay within weeks, so one date has only a
-// few overdue; the checks run on the 1st and 15th of every month of 2012 and 2013.
+// few overdue. The checks therefore run on the 1st and 15th of every month
+// of 2012 and 2013.
 const dates = Array.from({ length: 48 }, (_, index) => {
   const year = 2012 + Math.floor(index / 24);
   const month = Math.floor(index / 2) % 12 + 1;

@@ -31,8 +31,8 @@ const withArabic = new WeakSet<Pdf>();
  * Selects the font for a line of text: Helvetica, or the Arabic font
  * (registered on first use) when the text contains Arabic letters, which
  * Helvetica cannot draw.
- * NOTE: a text mixing Arabic with Latin letters or digits loses the Latin
- * part in the Arabic font; the dunning letters split such text by script.
+ * NOTE: the Arabic font has no Latin letters or digits, so a name mixing
+ * both loses its Latin part. Only the dunning letters split text by script.
  */
 export function fontFor(doc: Pdf, text: string, bold = false): Pdf {
   if (!hasArabic(text)) return doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');

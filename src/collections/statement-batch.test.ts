@@ -85,7 +85,7 @@ beforeAll(async () => {
   await setContact(db, companyId, { customerId: await customerId('C2'), purpose: 'collections', email: 'ar@coral.example' }, actor);
   await setContact(db, companyId, { customerId: await customerId('C4'), purpose: 'statements', email: 'closed@cobalt.example' }, actor);
   await setContact(db, companyId, { customerId: await customerId('C6'), purpose: 'statements', email: 'ap@canyon.example' }, actor);
-  smtp.refuse.add('closed@cobalt.example');
+  smtp.rejectedRecipients.add('closed@cobalt.example');
 }, 120_000);
 
 afterAll(async () => {

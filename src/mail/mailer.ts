@@ -14,8 +14,8 @@ import type { Queryable } from '../db/types.js';
 import { InputError } from '../shared/errors.js';
 
 /**
- * The mail server could not be reached or dropped the connection, as
- * opposed to refusing one recipient. The API answers it with 502.
+ * Error raised when the mail server could not be reached or dropped the
+ * connection, as opposed to rejecting one recipient. The API returns 502 for it.
  */
 export class MailServerError extends Error {
   readonly code = 'mail_server_failed';

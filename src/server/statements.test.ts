@@ -203,7 +203,7 @@ describe('POST /statements/batch', () => {
     const idOf = (number: string) => ids.rows.find((row) => row.customer_number === number)!.customer_id;
     await setContact(db, company.companyId, { customerId: idOf('N-1'), purpose: 'statements', email: 'ap@north.example' }, cliActor());
     await setContact(db, company.companyId, { customerId: idOf('S-1'), purpose: 'collections', email: 'gone@south.example' }, cliActor());
-    smtp.refuse.add('gone@south.example');
+    smtp.rejectedRecipients.add('gone@south.example');
   });
 
   afterAll(async () => {

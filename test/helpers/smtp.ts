@@ -17,20 +17,20 @@ export interface LocalSmtp {
   /** smtp://127.0.0.1:PORT */
   url: string;
   messages: CapturedMail[];
-  /** Refuse the next messages to these recipients with a 550 reply. */
-  refuse: Set<string>;
+  /** Recipients the server rejects with a 550 reply, lower case. */
+  rejectedRecipients: Set<string>;
   close(): Promise<void>;
 }
 
 export async function startLocalSmtp(): Promise<LocalSmtp> {
   const messages: CapturedMail[] = [];
-  const refuse = new Set<string>();
+  const rejectedRecipients = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (refuse.has(address.address.toLowerCase())) {
+      if (rejectedRecipients.has(address.address.toLowerCase())) {
         const error = Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: 550 });
         callback(error);
         return;
@@ -55,7 +55,7 @@ export async function startLocalSmtp(): Promise<LocalSmtp> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    refuse,
+    rejectedRecipients,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
